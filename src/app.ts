@@ -1,0 +1,93 @@
+/**
+ * `buildApp(deps)` composes every module from its dependencies into one Fastify instance. It does
+ * not listen: main.ts does, and tests use `app.inject` against the same object.
+ */
+import swagger from '@fastify/swagger'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import apiReference from '@scalar/fastify-api-reference'
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import type { TokenVerifier } from './auth/index.js'
+import { catalogRoutes } from './catalog/index.js'
+import type { Config } from './config/index.js'
+import { couponRoutes } from './coupons/index.js'
+import { registerAuth } from './http/auth-hook.js'
+import { databaseProbe, healthRoutes, type ReadinessProbe } from './http/health.js'
+import { registerIdempotency } from './http/idempotency.js'
+import { errorHandler, notFoundHandler } from './http/problem.js'
+import { requestIdFrom } from './http/request-id.js'
+import type { App } from './http/types.js'
+import { validatorCompiler } from './http/validation.js'
+import { orderRoutes } from './orders/index.js'
+import type { Cache } from './platform/cache/index.js'
+import type { Clock } from './platform/clock/index.js'
+import type { Db } from './platform/db/index.js'
+import { pointsRoutes } from './points/index.js'
+import { rankingRoutes, type TopProducts } from './ranking/index.js'
+
+export interface AppDeps {
+  config: Config
+  db: Db
+  clock: Clock
+  cache: Cache
+  verifier: TokenVerifier
+  topProducts: (days: number, limit: number) => Promise<TopProducts>
+  /** Called after a transaction that wrote outbox events committed (wakes the relay). */
+  onEventsCommitted?: () => void
+  probes?: ReadinessProbe[]
+  logger?: FastifyServerOptions['logger']
+}
+
+/** Bodies are small JSON documents; the largest legal one (a 10,000-user grant) is ~150 KB. */
+const BODY_LIMIT = 256 * 1024
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config, db, clock } = deps
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    genReqId: requestIdFrom,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler(notFoundHandler)
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Floodgate',
+        version: '1.0.0',
+        description:
+          'The commerce API that stays up on sale day. Errors are RFC 9457 problem+json with a stable `code`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+  })
+  await app.register(apiReference, { routePrefix: '/docs', configuration: { url: '/openapi.json' } })
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  )
+
+  registerAuth(app, deps.verifier)
+  registerIdempotency(app, { db, clock })
+
+  healthRoutes(app, deps.probes ?? [databaseProbe(db)])
+  catalogRoutes(app, { db, clock })
+  rankingRoutes(app, { topProducts: deps.topProducts })
+  pointsRoutes(app, { db, clock, config })
+  couponRoutes(app, { db, clock })
+  orderRoutes(app, {
+    db,
+    clock,
+    paymentTtlSeconds: config.orders.paymentTtlSeconds,
+    maxQuantityPerLine: config.orders.maxQuantityPerLine,
+    onCommitted: deps.onEventsCommitted,
+  })
+  return app
+}

@@ -1,0 +1,136 @@
+/**
+ * The one place that reads the environment. Everything else receives a typed `Config`.
+ * Each variable is documented in README.md (Configuration); `loadConfig` fails fast with
+ * every problem listed at once, so a bad deployment never half-starts.
+ */
+import path from 'node:path'
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface JwtConfig {
+  /** HS256 shared secret (>= 32 bytes). */
+  secret?: string
+  /** Verify RS256/ES256 tokens against this JWKS endpoint instead of a secret. */
+  jwksUrl?: string
+  issuer?: string
+  audience?: string
+}
+
+export interface Config {
+  env: 'production' | 'development' | 'test'
+  port: number
+  host: string
+  databaseUrl: string
+  /** Where the embedded default keeps its files (SQLite database, generated JWT secret). */
+  dataDir: string
+  seed: 'demo' | 'none'
+  jwt: JwtConfig
+  logLevel: LogLevel
+  points: { minCharge: number; maxCharge: number; maxBalance: number }
+  orders: { paymentTtlSeconds: number; maxQuantityPerLine: number; sweepIntervalSeconds: number }
+  ranking: { maxStalenessSeconds: number }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+/** Reads and validates the configuration. Throws `ConfigError` naming every bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = []
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return def
+    if (!/^-?\d+$/.test(raw.trim())) {
+      problems.push(`${name} must be an integer, got "${raw}"`)
+      return def
+    }
+    const value = Number(raw)
+    if (value < min || value > max) problems.push(`${name} must be between ${min} and ${max}, got ${value}`)
+    return value
+  }
+  const oneOf = <T extends string>(name: string, def: T, allowed: readonly T[]): T => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return def
+    if (!(allowed as readonly string[]).includes(raw)) {
+      problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`)
+      return def
+    }
+    return raw as T
+  }
+
+  const nodeEnv =
+    env['NODE_ENV'] === 'production' ? 'production' : env['NODE_ENV'] === 'test' ? 'test' : 'development'
+  const databaseUrl = env['DATABASE_URL'] || 'sqlite:./data/floodgate.db'
+  if (!/^sqlite:/.test(databaseUrl)) {
+    problems.push(
+      `DATABASE_URL must start with sqlite: (e.g. sqlite:./data/floodgate.db or sqlite::memory:), got "${redactUrl(databaseUrl)}"`,
+    )
+  }
+
+  const jwt: JwtConfig = {}
+  const secret = env['JWT_SECRET']
+  const jwksUrl = env['JWT_JWKS_URL']
+  if (secret) {
+    if (Buffer.byteLength(secret) < 32) problems.push('JWT_SECRET must be at least 32 bytes long')
+    jwt.secret = secret
+  }
+  if (jwksUrl) {
+    if (!URL.canParse(jwksUrl) || !/^https?:$/.test(new URL(jwksUrl).protocol)) {
+      problems.push(`JWT_JWKS_URL must be an http(s) URL, got "${jwksUrl}"`)
+    }
+    jwt.jwksUrl = jwksUrl
+  }
+  if (secret && jwksUrl) problems.push('set JWT_SECRET or JWT_JWKS_URL, not both')
+  if (!secret && !jwksUrl && nodeEnv === 'production') {
+    problems.push(
+      'NODE_ENV=production needs JWT_SECRET or JWT_JWKS_URL (the generated demo secret is for one machine only)',
+    )
+  }
+  if (env['JWT_ISSUER']) jwt.issuer = env['JWT_ISSUER']
+  if (env['JWT_AUDIENCE']) jwt.audience = env['JWT_AUDIENCE']
+
+  const minCharge = int('POINTS_MIN_CHARGE', 1000, 1, 1_000_000_000)
+  const maxCharge = int('POINTS_MAX_CHARGE', 1_000_000, 1, 1_000_000_000)
+  const maxBalance = int('POINTS_MAX_BALANCE', 10_000_000, 1, 1_000_000_000_000)
+  if (minCharge > maxCharge) problems.push('POINTS_MIN_CHARGE must not exceed POINTS_MAX_CHARGE')
+  if (maxCharge > maxBalance) problems.push('POINTS_MAX_CHARGE must not exceed POINTS_MAX_BALANCE')
+
+  const config: Config = {
+    env: nodeEnv,
+    port: int('PORT', 3000, 0, 65535),
+    host: env['HOST'] || '127.0.0.1',
+    databaseUrl,
+    dataDir: path.resolve(env['DATA_DIR'] || './data'),
+    seed: oneOf('SEED', 'demo', ['demo', 'none'] as const),
+    jwt,
+    logLevel: oneOf('LOG_LEVEL', 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ] as const),
+    points: { minCharge, maxCharge, maxBalance },
+    orders: {
+      paymentTtlSeconds: int('ORDER_PAYMENT_TTL_SECONDS', 600, 10, 7 * 24 * 3600),
+      maxQuantityPerLine: int('ORDER_MAX_QUANTITY_PER_LINE', 100, 1, 100_000),
+      sweepIntervalSeconds: int('ORDER_SWEEP_INTERVAL_SECONDS', 10, 1, 30),
+    },
+    ranking: { maxStalenessSeconds: int('TOP_PRODUCTS_MAX_STALENESS_SECONDS', 5, 1, 3600) },
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return config
+}
+
+/** Hides credentials before a URL is printed. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:***@')
+}

@@ -1,0 +1,3 @@
+export { discountFor } from './coupons.js'
+export { couponRoutes } from './routes.js'
+export { markCouponUsed, quoteCoupon, releaseCoupon } from './user-coupons.js'

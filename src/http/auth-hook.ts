@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Principal, TokenVerifier } from '../auth/index.js'
+import { AppError } from '../platform/errors/index.js'
+
+export type AccessLevel = 'public' | 'user' | 'admin'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route. API routes that do not say are `user`: secure by default. */
+    access?: AccessLevel
+  }
+  interface FastifyRequest {
+    principal: Principal | null
+  }
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/
+
+/**
+ * Authenticates before anything else runs for the route (the body is not even parsed), so an
+ * anonymous caller learns nothing and costs almost nothing.
+ */
+export function registerAuth(app: FastifyInstance, verifier: TokenVerifier): void {
+  app.decorateRequest('principal', null)
+  app.addHook('onRequest', async (request) => {
+    if (request.is404) return
+    // API routes are private unless they say otherwise; docs and health live outside /api.
+    const access =
+      request.routeOptions.config?.access ??
+      (request.routeOptions.url?.startsWith('/api/') ? 'user' : 'public')
+    const header = request.headers.authorization
+    if (!header) {
+      if (access === 'public') return
+      throw new AppError('UNAUTHORIZED', 'missing bearer token')
+    }
+    const match = BEARER.exec(header)
+    if (!match) {
+      if (access === 'public') return
+      throw new AppError('UNAUTHORIZED', 'the Authorization header must be "Bearer <JWT>"')
+    }
+    try {
+      request.principal = await verifier.verify(match[1]!)
+    } catch (error) {
+      if (access !== 'public') throw error
+    }
+    if (access === 'admin' && request.principal?.role !== 'admin') {
+      throw new AppError('FORBIDDEN', 'this route is for admins')
+    }
+  })
+}
+
+/** The caller of a route whose access is `user` or `admin` (authenticated by the hook above). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('UNAUTHORIZED', 'missing bearer token')
+  return request.principal
+}

@@ -1,0 +1,73 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { AppError, type ErrorCode, errorCatalog, validationFailed } from '../platform/errors/index.js'
+import { toFieldErrors } from './validation.js'
+
+/** RFC 9457 body. `type` is a stable URI per code (documented in docs/errors.md). */
+export function problemBody(error: AppError, instance?: string) {
+  const { errors, ...extra } = error.extra
+  return {
+    type: `https://floodgate.dev/problems/${error.code.toLowerCase().replaceAll('_', '-')}`,
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    ...(instance ? { instance } : {}),
+    ...(errors ? { errors } : {}),
+    ...extra,
+  }
+}
+
+export function sendProblem(reply: FastifyReply, error: AppError) {
+  if (error.status === 401) reply.header('www-authenticate', 'Bearer')
+  return reply
+    .code(error.status)
+    .type('application/problem+json')
+    .send(JSON.stringify(problemBody(error, reply.request.url.split('?')[0])))
+}
+
+/** Fastify's own errors (parsing, limits) mapped onto our codes. */
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'VALIDATION_FAILED',
+}
+
+/** Converts anything thrown into an AppError; unknown failures become INTERNAL_ERROR. */
+export function toAppError(error: FastifyError | Error): AppError {
+  if (error instanceof AppError) return error
+  const fe = error as FastifyError
+  if (fe.validation) {
+    return validationFailed(toFieldErrors(fe.validationContext ?? 'body', fe.validation))
+  }
+  const mapped = fe.code ? fastifyCodes[fe.code] : undefined
+  if (mapped) {
+    const detail = mapped === 'VALIDATION_FAILED' ? 'the body is not valid JSON' : fe.message
+    return new AppError(
+      mapped,
+      detail,
+      mapped === 'VALIDATION_FAILED' ? { errors: [{ path: 'body', message: detail }] } : {},
+    )
+  }
+  // Any other 4xx from fastify (e.g. a JSON prototype-poisoning attempt) is the client's fault.
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new AppError('VALIDATION_FAILED', fe.message, { errors: [{ path: 'body', message: fe.message }] })
+  }
+  return new AppError('INTERNAL_ERROR', 'something went wrong on our side; it has been logged')
+}
+
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const appError = toAppError(error)
+  if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
+  return sendProblem(reply, appError)
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(
+    reply,
+    new AppError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+  )
+}
+
+export { errorCatalog }

@@ -1,0 +1,33 @@
+import type { Principal } from '../auth/index.js'
+import { AppError } from '../platform/errors/index.js'
+import { loadItems, loadOrderRow, type Order, toOrder } from './order-view.js'
+import type { OrderCommandDeps } from './pay-order.js'
+import { findVisibleOrder } from './queries.js'
+import { endOrder, isOverdue } from './release.js'
+
+/**
+ * Cancels an unpaid or paid order: stock and coupon come back, and a paid order is refunded to
+ * points. An unpaid order whose window already closed is expired instead (and the cancel refused).
+ */
+export async function cancelOrder(
+  deps: OrderCommandDeps,
+  principal: Principal,
+  orderId: number,
+): Promise<Order> {
+  const now = deps.clock.now()
+  const outcome = await deps.db.transaction().execute(async (trx) => {
+    const order = await findVisibleOrder(trx, principal, orderId)
+    if (isOverdue(order, now)) {
+      await endOrder(trx, order, 'EXPIRED', now)
+      return 'expired' as const
+    }
+    if (!(await endOrder(trx, order, 'CANCELLED', now))) {
+      throw new AppError('ORDER_NOT_CANCELLABLE', `order ${orderId} is ${order.status}`)
+    }
+    return toOrder((await loadOrderRow(trx, orderId))!, await loadItems(trx, [orderId]))
+  })
+  deps.onCommitted?.()
+  if (outcome === 'expired')
+    throw new AppError('ORDER_NOT_CANCELLABLE', `order ${orderId} expired before it was paid`)
+  return outcome
+}

@@ -1,0 +1,7 @@
+export { cancelOrder } from './cancel-order.js'
+export type { Order } from './order-view.js'
+export { payOrder } from './pay-order.js'
+export { placeOrder } from './place-order.js'
+export { orderRoutes } from './routes.js'
+export { canMove, transitions } from './state.js'
+export { expireOverdueOrders } from './sweeper.js'

@@ -1,0 +1,55 @@
+import type { Principal } from '../auth/index.js'
+import { appendEvents } from '../outbox/index.js'
+import type { Clock } from '../platform/clock/index.js'
+import type { Db } from '../platform/db/index.js'
+import { AppError } from '../platform/errors/index.js'
+import { debitForOrder } from '../points/index.js'
+import { eventPayload, loadItems, type Order, toOrder } from './order-view.js'
+import { findVisibleOrder } from './queries.js'
+import { endOrder, isOverdue } from './release.js'
+
+export interface OrderCommandDeps {
+  db: Db
+  clock: Clock
+  onCommitted?: () => void
+}
+
+/** Pays a PENDING_PAYMENT order with the owner's points. */
+export async function payOrder(
+  deps: OrderCommandDeps,
+  principal: Principal,
+  orderId: number,
+): Promise<Order> {
+  const now = deps.clock.now()
+  const outcome = await deps.db.transaction().execute(async (trx) => {
+    const order = await findVisibleOrder(trx, principal, orderId)
+    if (isOverdue(order, now)) {
+      // The window closed before anyone swept it: expire now (committed), then refuse.
+      await endOrder(trx, order, 'EXPIRED', now)
+      return 'expired' as const
+    }
+    if (order.status === 'EXPIRED') return 'expired' as const
+    if (order.status !== 'PENDING_PAYMENT') {
+      throw new AppError('ORDER_NOT_PAYABLE', `order ${orderId} is ${order.status}`)
+    }
+    const moved = await trx
+      .updateTable('orders')
+      .set({ status: 'PAID', paid_at: now, updated_at: now })
+      .where('id', '=', orderId)
+      .where('status', '=', 'PENDING_PAYMENT')
+      .executeTakeFirst()
+    if (Number(moved.numUpdatedRows) !== 1)
+      throw new AppError('ORDER_NOT_PAYABLE', `order ${orderId} changed meanwhile`)
+    await debitForOrder(trx, Number(order.user_id), Number(order.pay_amount), orderId, now)
+    const paid = toOrder(
+      { ...order, status: 'PAID', paid_at: now, updated_at: now },
+      await loadItems(trx, [orderId]),
+    )
+    await appendEvents(trx, now, [{ type: 'order.paid', aggregateId: orderId, payload: eventPayload(paid) }])
+    return paid
+  })
+  deps.onCommitted?.()
+  if (outcome === 'expired')
+    throw new AppError('ORDER_EXPIRED', `order ${orderId} expired before it was paid`)
+  return outcome
+}

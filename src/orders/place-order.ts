@@ -1,0 +1,111 @@
+import { takeStock } from '../catalog/index.js'
+import { markCouponUsed, quoteCoupon } from '../coupons/index.js'
+import { appendEvents, type NewEvent } from '../outbox/index.js'
+import type { Clock } from '../platform/clock/index.js'
+import type { Db } from '../platform/db/index.js'
+import { AppError, validationFailed } from '../platform/errors/index.js'
+import { debitForOrder } from '../points/index.js'
+import { eventPayload, type Order, toOrder } from './order-view.js'
+
+export interface PlaceOrderInput {
+  userId: number
+  items: { productId: number; quantity: number }[]
+  userCouponId?: number
+  payment?: 'POINTS' | 'LATER'
+}
+
+export interface PlaceOrderDeps {
+  db: Db
+  clock: Clock
+  paymentTtlSeconds: number
+  onCommitted?: () => void
+}
+
+/**
+ * Places an order in one transaction: prices from the catalog, stock taken (conditionally),
+ * coupon applied and marked used, and with POINTS the wallet debited, plus the events. Any
+ * failure rolls all of it back, so a refused order leaves no trace.
+ */
+export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<Order> {
+  const ids = input.items.map((i) => i.productId)
+  if (new Set(ids).size !== ids.length) {
+    throw validationFailed([{ path: 'body/items', message: 'each product may appear on one line only' }])
+  }
+  const now = deps.clock.now()
+  const payNow = (input.payment ?? 'POINTS') === 'POINTS'
+
+  const order = await deps.db.transaction().execute(async (trx) => {
+    const products = await trx
+      .selectFrom('products')
+      .select(['id', 'name', 'price'])
+      .where('id', 'in', ids)
+      .execute()
+    const byId = new Map(products.map((p) => [Number(p.id), p]))
+    const missing = ids.filter((id) => !byId.has(id))
+    if (missing.length > 0) {
+      throw new AppError(
+        'NOT_FOUND',
+        `unknown product${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
+        {
+          products: missing,
+        },
+      )
+    }
+    const lines = input.items.map((i) => {
+      const p = byId.get(i.productId)!
+      return {
+        product_id: i.productId,
+        name: p.name,
+        unit_price: Number(p.price),
+        quantity: i.quantity,
+        amount: Number(p.price) * i.quantity,
+      }
+    })
+    const totalAmount = lines.reduce((sum, l) => sum + l.amount, 0)
+    const discountAmount =
+      input.userCouponId === undefined
+        ? 0
+        : await quoteCoupon(trx, { userCouponId: input.userCouponId, userId: input.userId, totalAmount, now })
+
+    const short = await takeStock(trx, input.items, now)
+    if (short.length > 0) {
+      throw new AppError(
+        'INSUFFICIENT_STOCK',
+        `not enough stock for product${short.length > 1 ? 's' : ''} ${short.join(', ')}`,
+        {
+          products: short,
+        },
+      )
+    }
+
+    const row = {
+      user_id: input.userId,
+      status: payNow ? ('PAID' as const) : ('PENDING_PAYMENT' as const),
+      total_amount: totalAmount,
+      discount_amount: discountAmount,
+      pay_amount: totalAmount - discountAmount,
+      user_coupon_id: input.userCouponId ?? null,
+      created_at: now,
+      paid_at: payNow ? now : null,
+      expires_at: payNow ? null : now + deps.paymentTtlSeconds * 1000,
+      cancelled_at: null,
+      updated_at: now,
+    }
+    const inserted = await trx.insertInto('orders').values(row).executeTakeFirstOrThrow()
+    const orderId = Number(inserted.insertId)
+    await trx
+      .insertInto('order_items')
+      .values(lines.map((l) => ({ ...l, order_id: orderId })))
+      .execute()
+    if (input.userCouponId !== undefined) await markCouponUsed(trx, input.userCouponId, orderId, now)
+    if (payNow) await debitForOrder(trx, input.userId, row.pay_amount, orderId, now)
+
+    const placed = toOrder({ ...row, id: orderId }, lines)
+    const events: NewEvent[] = [{ type: 'order.placed', aggregateId: orderId, payload: eventPayload(placed) }]
+    if (payNow) events.push({ type: 'order.paid', aggregateId: orderId, payload: eventPayload(placed) })
+    await appendEvents(trx, now, events)
+    return placed
+  })
+  deps.onCommitted?.()
+  return order
+}

@@ -1,0 +1,50 @@
+import { returnStock } from '../catalog/index.js'
+import { releaseCoupon } from '../coupons/index.js'
+import { appendEvents } from '../outbox/index.js'
+import type { Db, OrderRow, OrderStatus } from '../platform/db/index.js'
+import { refundOrder } from '../points/index.js'
+import { eventPayload, loadItems, loadOrderRow, toOrder } from './order-view.js'
+import { canMove } from './state.js'
+
+/**
+ * Ends a live order as CANCELLED or EXPIRED in the caller's transaction: status (conditional on
+ * the status it had), stock back on the shelf, coupon back to its owner, points refunded if it
+ * was paid, and the event. Returns false if another request changed the order first.
+ */
+export async function endOrder(
+  trx: Db,
+  order: OrderRow,
+  to: Extract<OrderStatus, 'CANCELLED' | 'EXPIRED'>,
+  now: number,
+) {
+  if (!canMove(order.status, to)) return false
+  const moved = await trx
+    .updateTable('orders')
+    .set({ status: to, updated_at: now, ...(to === 'CANCELLED' ? { cancelled_at: now } : {}) })
+    .where('id', '=', order.id)
+    .where('status', '=', order.status)
+    .executeTakeFirst()
+  if (Number(moved.numUpdatedRows) !== 1) return false
+  const items = await loadItems(trx, [order.id])
+  await returnStock(
+    trx,
+    items.map((i) => ({ productId: Number(i.product_id), quantity: Number(i.quantity) })),
+    now,
+  )
+  if (order.user_coupon_id !== null) await releaseCoupon(trx, Number(order.user_coupon_id), Number(order.id))
+  if (order.status === 'PAID')
+    await refundOrder(trx, Number(order.user_id), Number(order.pay_amount), Number(order.id), now)
+  const ended = toOrder((await loadOrderRow(trx, Number(order.id)))!, items)
+  await appendEvents(trx, now, [
+    {
+      type: to === 'CANCELLED' ? 'order.cancelled' : 'order.expired',
+      aggregateId: ended.id,
+      payload: eventPayload(ended),
+    },
+  ])
+  return true
+}
+
+/** True for an unpaid order whose payment window has closed. */
+export const isOverdue = (order: OrderRow, now: number) =>
+  order.status === 'PENDING_PAYMENT' && order.expires_at !== null && Number(order.expires_at) <= now

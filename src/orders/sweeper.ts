@@ -1,0 +1,32 @@
+import type { Clock } from '../platform/clock/index.js'
+import type { Db } from '../platform/db/index.js'
+import { loadOrderRow } from './order-view.js'
+import { endOrder } from './release.js'
+
+/**
+ * Expires unpaid orders whose payment window closed, releasing what they held. Each order is its
+ * own short transaction (conditional on its status), so the sweep is safe to run from several
+ * processes and never holds the write lock for long.
+ */
+export async function expireOverdueOrders(deps: { db: Db; clock: Clock }, batch = 100): Promise<number> {
+  let expired = 0
+  for (;;) {
+    const now = deps.clock.now()
+    const due = await deps.db
+      .selectFrom('orders')
+      .select('id')
+      .where('status', '=', 'PENDING_PAYMENT')
+      .where('expires_at', '<=', now)
+      .orderBy('expires_at')
+      .limit(batch)
+      .execute()
+    for (const { id } of due) {
+      const done = await deps.db.transaction().execute(async (trx) => {
+        const order = await loadOrderRow(trx, Number(id))
+        return order ? endOrder(trx, order, 'EXPIRED', now) : false
+      })
+      if (done) expired++
+    }
+    if (due.length < batch) return expired
+  }
+}

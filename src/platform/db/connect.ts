@@ -1,0 +1,75 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
+import { Migrator } from 'kysely/migration'
+import { migrationProvider } from './migrations/index.js'
+import type { Database } from './schema.js'
+
+export type Db = Kysely<Database>
+
+export interface DatabaseHandle {
+  db: Db
+  dialect: 'sqlite'
+  /** Applies pending migrations; safe to call on every start. */
+  migrate(): Promise<void>
+  close(): Promise<void>
+}
+
+/** Parses `sqlite:./path.db` or `sqlite::memory:` into a file name better-sqlite3 understands. */
+export function sqliteFileName(url: string): string {
+  const rest = url.replace(/^sqlite:/, '')
+  if (rest === ':memory:' || rest === '') return ':memory:'
+  return path.resolve(rest.replace(/^\/\//, ''))
+}
+
+/**
+ * better-sqlite3 compiles a statement on every `prepare`; Kysely prepares per query. Caching
+ * statements by SQL text removes that cost from the hot path (the SQL set is small and fixed).
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database) {
+  const cache = new Map<string, SqliteDatabase.Statement>()
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql)
+      if (!stmt) {
+        stmt = sqlite.prepare(sql)
+        if (cache.size < 1000) cache.set(sql, stmt)
+      }
+      return stmt
+    },
+  }
+}
+
+/** Opens the database named by `DATABASE_URL`. */
+export function connectDatabase(url: string): DatabaseHandle {
+  const file = sqliteFileName(url)
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true })
+  const sqlite = new SqliteDatabase(file)
+  // WAL lets readers proceed during a write; NORMAL sync is durable across process crashes
+  // (only an OS crash can lose the last transactions). busy_timeout covers a second process
+  // (e.g. the migrate CLI) holding the write lock briefly.
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma('foreign_keys = ON')
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({
+      database: withStatementCache(sqlite) as unknown as SqliteDatabase.Database,
+    }),
+  })
+  return {
+    db,
+    dialect: 'sqlite',
+    async migrate() {
+      const migrator = new Migrator({ db, provider: migrationProvider })
+      const { error, results } = await migrator.migrateToLatest()
+      const failed = results?.find((r) => r.status === 'Error')
+      if (error || failed) {
+        throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`)
+      }
+    },
+    close: () => db.destroy(),
+  }
+}

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely/migration'
+import * as initial from './001-initial.js'
+
+/**
+ * Migrations are listed in code rather than read from a folder so that they travel inside any
+ * bundle and their order is reviewed like any other change. Never edit a released one: add the next.
+ */
+export const migrations: Record<string, Migration> = {
+  '001-initial': initial,
+}
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+}

@@ -1,0 +1,3 @@
+export { chargePoints } from './points.js'
+export { pointsRoutes } from './routes.js'
+export { debitForOrder, readBalance, refundOrder } from './wallet.js'

@@ -1,0 +1,97 @@
+/**
+ * The composition root: turns a `Config` into running parts (database, cache, relay, sweeper,
+ * HTTP app) and knows how to stop them in order. main.ts, the CLIs and the test harness all start
+ * Floodgate through here, so there is one wiring to trust.
+ */
+import type { FastifyServerOptions } from 'fastify'
+import { buildApp } from './app.js'
+import { createTokenVerifier, loadOrCreateDemoSecret } from './auth/index.js'
+import type { Config } from './config/index.js'
+import { purgeExpiredIdempotencyKeys } from './http/idempotency.js'
+import type { App } from './http/types.js'
+import { expireOverdueOrders } from './orders/index.js'
+import { InProcessBus, OutboxRelay } from './outbox/index.js'
+import { MemoryCache } from './platform/cache/index.js'
+import { type Clock, systemClock } from './platform/clock/index.js'
+import { connectDatabase, type Db } from './platform/db/index.js'
+import { createTopProducts } from './ranking/index.js'
+import { seedDemo } from './seed/index.js'
+
+export interface Runtime {
+  app: App
+  db: Db
+  clock: Clock
+  bus: InProcessBus
+  relay: OutboxRelay
+  /** The HS256 secret in use (configured or generated), when tokens are signed locally. */
+  secret: string | undefined
+  seeded: boolean
+  /** One round of background work: expire overdue orders, drop old idempotency keys. */
+  sweep(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface RuntimeOptions {
+  clock?: Clock
+  logger?: FastifyServerOptions['logger']
+  /** Run the timers (relay polling, expiry sweeper). Tests drive them by hand instead. */
+  background?: boolean
+}
+
+export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const clock = opts.clock ?? systemClock
+  const handle = connectDatabase(config.databaseUrl)
+  await handle.migrate()
+  const { db } = handle
+  const seeded = config.seed === 'demo' ? await seedDemo({ db, clock }) : false
+
+  const secret = config.jwt.jwksUrl
+    ? undefined
+    : (config.jwt.secret ?? loadOrCreateDemoSecret(config.dataDir))
+  const verifier = createTokenVerifier({ ...config.jwt, secret }, () => clock.now())
+  const cache = new MemoryCache(clock)
+  const bus = new InProcessBus()
+  const relay = new OutboxRelay({ db, clock, publisher: bus })
+
+  const app = await buildApp({
+    config,
+    db,
+    clock,
+    cache,
+    verifier,
+    topProducts: createTopProducts({
+      db,
+      clock,
+      cache,
+      maxStalenessSeconds: config.ranking.maxStalenessSeconds,
+    }),
+    onEventsCommitted: () => relay.notify(),
+    logger: opts.logger,
+  })
+  bus.onHandlerError = (error, event) =>
+    app.log.error({ err: error, eventId: event.id }, 'event handler failed')
+
+  const sweep = async () => {
+    await expireOverdueOrders({ db, clock })
+    await purgeExpiredIdempotencyKeys(db, clock.now())
+  }
+  let sweeper: NodeJS.Timeout | undefined
+  if (opts.background !== false) {
+    relay.start()
+    sweeper = setInterval(() => {
+      sweep().catch((error) => app.log.error({ err: error }, 'sweep failed'))
+    }, config.orders.sweepIntervalSeconds * 1000)
+    sweeper.unref()
+  }
+
+  let closing: Promise<void> | undefined
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(sweeper)
+      await app.close()
+      await relay.stop()
+      await handle.close()
+    })())
+
+  return { app, db, clock, bus, relay, secret, seeded, sweep, close }
+}

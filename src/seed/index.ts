@@ -1,0 +1,1 @@
+export { DEMO_ADMIN, DEMO_CUSTOMERS, seedDemo } from './demo.js'
