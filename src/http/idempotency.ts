@@ -94,14 +94,14 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
       }
       throw new AppError('IDEMPOTENCY_KEY_IN_PROGRESS', 'a request with this key is running')
     }
+    if (existing.state === 'IN_PROGRESS') {
+      throw new AppError('IDEMPOTENCY_KEY_IN_PROGRESS', 'a request with this key is running; retry shortly')
+    }
     if (existing.request_hash !== hash) {
       throw new AppError(
         'IDEMPOTENCY_KEY_REUSED',
         'this Idempotency-Key was used with a different request body',
       )
-    }
-    if (existing.state === 'IN_PROGRESS') {
-      throw new AppError('IDEMPOTENCY_KEY_IN_PROGRESS', 'a request with this key is running; retry shortly')
     }
     const body = existing.response_body ?? ''
     reply

@@ -61,11 +61,14 @@ export function createTopProducts(deps: TopProductsDeps) {
     maxStalenessMs: deps.maxStalenessSeconds * 1000,
     onError: deps.onError,
   }
-  return async (days: number, limit: number): Promise<TopProducts> => {
+  const topProducts = async (days: number, limit: number): Promise<TopProducts> => {
     const full = await cachedWithStaleness(opts, `top-products:${days}`, () => {
       deps.onCompute?.()
       return computeTopProducts(deps.db, days, deps.clock.now())
     })
     return { ...full, items: full.items.slice(0, limit) }
   }
+  /** Waits for background refreshes in flight. */
+  topProducts.settled = () => flights.idle()
+  return topProducts
 }

@@ -12,6 +12,11 @@ export class SingleFlight {
     this.inFlight.set(key, promise)
     return promise
   }
+
+  /** Resolves once every call running now has settled (tests, shutdown). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.inFlight.values()])
+  }
 }
 
 export interface StalenessOptions {
