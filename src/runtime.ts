@@ -12,7 +12,7 @@ import type { App } from './http/types.js'
 import { expireOverdueOrders } from './orders/index.js'
 import { InProcessBus, OutboxRelay } from './outbox/index.js'
 import { MemoryCache } from './platform/cache/index.js'
-import { type Clock, systemClock } from './platform/clock/index.js'
+import { type Clock, DAY, systemClock } from './platform/clock/index.js'
 import { connectDatabase, type Db } from './platform/db/index.js'
 import { createTopProducts } from './ranking/index.js'
 import { seedDemo } from './seed/index.js'
@@ -26,7 +26,7 @@ export interface Runtime {
   /** The HS256 secret in use (configured or generated), when tokens are signed locally. */
   secret: string | undefined
   seeded: boolean
-  /** One round of background work: expire overdue orders, drop old idempotency keys. */
+  /** One round of background work: expire overdue orders, drop old idempotency keys and published events. */
   sweep(): Promise<void>
   close(): Promise<void>
 }
@@ -74,6 +74,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const sweep = async () => {
     await expireOverdueOrders({ db, clock })
     await purgeExpiredIdempotencyKeys(db, clock.now())
+    await relay.purgePublished(clock.now() - 7 * DAY)
   }
   let sweeper: NodeJS.Timeout | undefined
   if (opts.background !== false) {

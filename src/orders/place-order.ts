@@ -1,8 +1,9 @@
+import { sql } from 'kysely'
 import { takeStock } from '../catalog/index.js'
 import { markCouponUsed, quoteCoupon } from '../coupons/index.js'
 import { appendEvents, type NewEvent } from '../outbox/index.js'
 import type { Clock } from '../platform/clock/index.js'
-import type { Db } from '../platform/db/index.js'
+import { type Db, insertedId } from '../platform/db/index.js'
 import { AppError, validationFailed } from '../platform/errors/index.js'
 import { debitForOrder } from '../points/index.js'
 import { eventPayload, type Order, toOrder } from './order-view.js'
@@ -35,11 +36,8 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   const payNow = (input.payment ?? 'POINTS') === 'POINTS'
 
   const order = await deps.db.transaction().execute(async (trx) => {
-    const products = await trx
-      .selectFrom('products')
-      .select(['id', 'name', 'price'])
-      .where('id', 'in', ids)
-      .execute()
+    const { rows: products } = await sql<{ id: number; name: string; price: number }>`
+      select id, name, price from products where id in (${sql.join(ids)})`.execute(trx)
     const byId = new Map(products.map((p) => [Number(p.id), p]))
     const missing = ids.filter((id) => !byId.has(id))
     if (missing.length > 0) {
@@ -91,12 +89,18 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
       cancelled_at: null,
       updated_at: now,
     }
-    const inserted = await trx.insertInto('orders').values(row).executeTakeFirstOrThrow()
-    const orderId = Number(inserted.insertId)
-    await trx
-      .insertInto('order_items')
-      .values(lines.map((l) => ({ ...l, order_id: orderId })))
-      .execute()
+    const inserted = await sql`insert into orders (user_id, status, total_amount, discount_amount, pay_amount,
+        user_coupon_id, created_at, paid_at, expires_at, cancelled_at, updated_at)
+      values (${row.user_id}, ${row.status}, ${row.total_amount}, ${row.discount_amount}, ${row.pay_amount},
+        ${row.user_coupon_id}, ${row.created_at}, ${row.paid_at}, ${row.expires_at}, ${null}, ${row.updated_at})`.execute(
+      trx,
+    )
+    const orderId = insertedId(inserted)
+    const lineRows = lines.map(
+      (l) => sql`(${orderId}, ${l.product_id}, ${l.name}, ${l.unit_price}, ${l.quantity}, ${l.amount})`,
+    )
+    await sql`insert into order_items (order_id, product_id, name, unit_price, quantity, amount)
+      values ${sql.join(lineRows)}`.execute(trx)
     if (input.userCouponId !== undefined) await markCouponUsed(trx, input.userCouponId, orderId, now)
     if (payNow) await debitForOrder(trx, input.userId, row.pay_amount, orderId, now)
 

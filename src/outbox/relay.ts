@@ -1,7 +1,8 @@
+import { setTimeout as wait } from 'node:timers/promises'
 import type { Clock } from '../platform/clock/index.js'
 import type { Db } from '../platform/db/index.js'
 import type { EventPublisher } from './bus.js'
-import type { DomainEvent, OrderEventType } from './events.js'
+import type { OrderEventType } from './events.js'
 
 export interface RelayOptions {
   db: Db
@@ -9,6 +10,8 @@ export interface RelayOptions {
   publisher: EventPublisher
   batchSize?: number
   pollIntervalMs?: number
+  /** How long `notify` waits to gather more events into one drain. */
+  coalesceMs?: number
   onError?: (error: unknown) => void
 }
 
@@ -38,13 +41,17 @@ export class OutboxRelay {
     await this.draining
   }
 
-  /** Schedules a drain; coalesces calls that arrive while one runs. */
+  /**
+   * Schedules a drain a few milliseconds out; calls arriving meanwhile (or while it runs) coalesce,
+   * so under load each drain moves a batch instead of one event per order.
+   */
   notify(): void {
     if (this.draining) {
       this.again = true
       return
     }
-    this.draining = this.drainAll()
+    this.draining = wait(this.opts.coalesceMs ?? 5)
+      .then(() => this.drainAll())
       .catch((error) => {
         this.opts.onError?.(error)
         return 0
@@ -77,20 +84,39 @@ export class OutboxRelay {
       .orderBy('id')
       .limit(this.batchSize)
       .execute()
-    let delivered = 0
-    for (const row of rows) {
-      const event: DomainEvent = {
-        id: row.event_id,
-        type: row.type as OrderEventType,
-        aggregateId: Number(row.aggregate_id),
-        occurredAt: new Date(Number(row.created_at)).toISOString(),
-        payload: JSON.parse(row.payload),
+    const published: number[] = []
+    try {
+      for (const row of rows) {
+        await publisher.publish({
+          id: row.event_id,
+          type: row.type as OrderEventType,
+          aggregateId: Number(row.aggregate_id),
+          occurredAt: new Date(Number(row.created_at)).toISOString(),
+          payload: JSON.parse(row.payload),
+        })
+        published.push(row.id)
       }
-      await publisher.publish(event)
-      await db.updateTable('outbox').set({ published_at: clock.now() }).where('id', '=', row.id).execute()
-      delivered++
+    } finally {
+      // One write for the batch; on a failed publish, what went out is still marked (the rest retries).
+      if (published.length > 0) {
+        await db
+          .updateTable('outbox')
+          .set({ published_at: clock.now() })
+          .where('id', 'in', published)
+          .execute()
+      }
     }
-    return delivered
+    return published.length
+  }
+
+  /** Deletes published events older than `before` (the outbox is a queue, not an archive). */
+  async purgePublished(before: number): Promise<number> {
+    const result = await this.opts.db
+      .deleteFrom('outbox')
+      .where('published_at', 'is not', null)
+      .where('published_at', '<', before)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
   }
 
   /** Events not yet published (for readiness and metrics). */

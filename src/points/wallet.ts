@@ -1,10 +1,12 @@
-import type { Db, PointTxType } from '../platform/db/index.js'
+import { sql } from 'kysely'
+import { affected, type Db, type PointTxType } from '../platform/db/index.js'
 import { AppError } from '../platform/errors/index.js'
 
 /**
  * Every balance change is one conditional UPDATE plus one history row, in the caller's
  * transaction; the condition (enough points, under the cap) is checked by the database in the
  * same statement that writes, so concurrent payments can never overdraw a wallet.
+ * Raw SQL: hot path (platform/db/raw.ts).
  */
 async function move(
   trx: Db,
@@ -12,41 +14,30 @@ async function move(
   guard: { min?: number; max?: number },
 ): Promise<number | null> {
   const { userId, amount, now } = change
-  await trx
-    .insertInto('point_wallets')
-    .orIgnore()
-    .values({ user_id: userId, balance: 0, updated_at: now })
-    .execute()
-  let update = trx
-    .updateTable('point_wallets')
-    .set((eb) => ({ balance: eb('balance', '+', amount), updated_at: now }))
-    .where('user_id', '=', userId)
-  if (guard.min !== undefined) update = update.where((eb) => eb('balance', '+', amount), '>=', guard.min!)
-  if (guard.max !== undefined) update = update.where((eb) => eb('balance', '+', amount), '<=', guard.max!)
-  const result = await update.executeTakeFirst()
-  if (Number(result.numUpdatedRows) === 0) return null
+  // Only money coming in can create a wallet; a debit on a missing wallet simply finds no row.
+  if (amount > 0) {
+    await trx
+      .insertInto('point_wallets')
+      .orIgnore()
+      .values({ user_id: userId, balance: 0, updated_at: now })
+      .execute()
+  }
+  const min = guard.min === undefined ? sql`` : sql` and balance + ${amount} >= ${guard.min}`
+  const max = guard.max === undefined ? sql`` : sql` and balance + ${amount} <= ${guard.max}`
+  const updated = await sql`update point_wallets set balance = balance + ${amount}, updated_at = ${now}
+    where user_id = ${userId}${min}${max}`.execute(trx)
+  if (affected(updated) === 0) return null
   const balance = await readBalance(trx, userId)
-  await trx
-    .insertInto('point_transactions')
-    .values({
-      user_id: userId,
-      type: change.type,
-      amount,
-      balance_after: balance,
-      order_id: change.orderId,
-      created_at: now,
-    })
-    .execute()
+  await sql`insert into point_transactions (user_id, type, amount, balance_after, order_id, created_at)
+    values (${userId}, ${change.type}, ${amount}, ${balance}, ${change.orderId}, ${now})`.execute(trx)
   return balance
 }
 
 export async function readBalance(db: Db, userId: number): Promise<number> {
-  const row = await db
-    .selectFrom('point_wallets')
-    .select('balance')
-    .where('user_id', '=', userId)
-    .executeTakeFirst()
-  return Number(row?.balance ?? 0)
+  const { rows } = await sql<{
+    balance: number
+  }>`select balance from point_wallets where user_id = ${userId}`.execute(db)
+  return Number(rows[0]?.balance ?? 0)
 }
 
 /** Adds charged points, refusing to pass `maxBalance`. */

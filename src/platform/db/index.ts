@@ -1,4 +1,5 @@
 export { connectDatabase, type DatabaseHandle, type Db } from './connect.js'
 export { isUniqueViolation } from './errors.js'
 export { cursorId, type Page, pageOf } from './pagination.js'
+export { affected, insertedId } from './raw.js'
 export * from './schema.js'
