@@ -10,13 +10,15 @@ import type { TokenVerifier } from './auth/index.js'
 import { catalogRoutes } from './catalog/index.js'
 import type { Config } from './config/index.js'
 import { couponRoutes } from './coupons/index.js'
+import { registerAliases } from './http/aliases.js'
 import { registerAuth } from './http/auth-hook.js'
 import { databaseProbe, healthRoutes, type ReadinessProbe } from './http/health.js'
 import { registerIdempotency } from './http/idempotency.js'
-import { errorHandler, notFoundHandler } from './http/problem.js'
+import { addProblemResponses, errorHandler, notFoundHandler } from './http/problem.js'
 import { requestIdFrom } from './http/request-id.js'
 import type { App } from './http/types.js'
 import { validatorCompiler } from './http/validation.js'
+import type { Metrics } from './observability/index.js'
 import { orderRoutes } from './orders/index.js'
 import type { Cache } from './platform/cache/index.js'
 import type { Clock } from './platform/clock/index.js'
@@ -33,6 +35,7 @@ export interface AppDeps {
   topProducts: (days: number, limit: number) => Promise<TopProducts>
   /** Called after a transaction that wrote outbox events committed (wakes the relay). */
   onEventsCommitted?: () => void
+  metrics: Metrics
   probes?: ReadinessProbe[]
   logger?: FastifyServerOptions['logger']
 }
@@ -58,10 +61,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.header('x-request-id', request.id)
   })
   app.addHook('onResponse', async (request, reply) => {
+    const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched')
+    deps.metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000)
     request.log.info(
       {
         method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
+        route,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
         user: request.principal?.userId,
@@ -88,6 +93,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     app.swagger(),
   )
 
+  app.get('/metrics', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => {
+    reply.type(deps.metrics.registry.contentType)
+    return deps.metrics.registry.metrics()
+  })
+
+  // Route-shaping hooks first: they see every route declared after them.
+  addProblemResponses(app)
+  registerAliases(app, { sunset: config.aliasSunset, metrics: deps.metrics, clock })
   registerAuth(app, deps.verifier)
   registerIdempotency(app, { db, clock })
 

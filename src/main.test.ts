@@ -65,15 +65,15 @@ describe('npm start on a fresh machine', () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }))
 
   test('seeds the demo shop and the printed tokens work', async () => {
-    const list = await (await fetch(`${server.base}/api/v1/products?limit=100`)).json()
+    const list = (await (await fetch(`${server.base}/api/v1/products?limit=100`)).json()) as { items: unknown[] }
     assert.equal(list.items.length, 20)
-    const coupons = await (await fetch(`${server.base}/api/v1/coupons`)).json()
+    const coupons = (await (await fetch(`${server.base}/api/v1/coupons`)).json()) as { items: unknown[] }
     assert.equal(coupons.items.length, 2)
     const balance = await fetch(`${server.base}/api/v1/points/users/1`, {
       headers: { authorization: `Bearer ${token}` },
     })
     assert.equal(balance.status, 200)
-    assert.equal((await balance.json()).balance, 500_000)
+    assert.equal(((await balance.json()) as { balance: number }).balance, 500_000)
     const created = await fetch(`${server.base}/api/v1/admin/products`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
@@ -81,7 +81,7 @@ describe('npm start on a fresh machine', () => {
     })
     assert.equal(created.status, 201)
     assert.ok((await fetch(`${server.base}/docs`)).ok)
-    const spec = await (await fetch(`${server.base}/openapi.json`)).json()
+    const spec = (await (await fetch(`${server.base}/openapi.json`)).json()) as { openapi: string }
     assert.equal(spec.openapi, '3.1.0')
     assert.equal(fs.statSync(path.join(dir, 'jwt-secret')).mode & 0o777, 0o600)
   })
@@ -100,7 +100,7 @@ describe('npm start on a fresh machine', () => {
   test('SIGTERM stops it cleanly; a restart keeps data and the secret, and does not seed again', async () => {
     assert.equal(await stop(server.child), 0)
     server = await start(env)
-    const list = await (await fetch(`${server.base}/api/v1/products?limit=100`)).json()
+    const list = (await (await fetch(`${server.base}/api/v1/products?limit=100`)).json()) as { items: unknown[] }
     assert.equal(list.items.length, 21)
     const balance = await fetch(`${server.base}/api/v1/points/users/1`, {
       headers: { authorization: `Bearer ${token}` },

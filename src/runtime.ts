@@ -9,6 +9,7 @@ import { createTokenVerifier, loadOrCreateDemoSecret } from './auth/index.js'
 import type { Config } from './config/index.js'
 import { purgeExpiredIdempotencyKeys } from './http/idempotency.js'
 import type { App } from './http/types.js'
+import { Metrics } from './observability/index.js'
 import { expireOverdueOrders } from './orders/index.js'
 import { InProcessBus, OutboxRelay } from './outbox/index.js'
 import { MemoryCache } from './platform/cache/index.js'
@@ -23,6 +24,7 @@ export interface Runtime {
   clock: Clock
   bus: InProcessBus
   relay: OutboxRelay
+  metrics: Metrics
   /** The HS256 secret in use (configured or generated), when tokens are signed locally. */
   secret: string | undefined
   seeded: boolean
@@ -36,6 +38,8 @@ export interface RuntimeOptions {
   logger?: FastifyServerOptions['logger']
   /** Run the timers (relay polling, expiry sweeper). Tests drive them by hand instead. */
   background?: boolean
+  /** Collect process metrics (event loop, GC, memory); off in tests that build many apps. */
+  defaultMetrics?: boolean
 }
 
 export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
@@ -53,7 +57,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const bus = new InProcessBus()
   const relay = new OutboxRelay({ db, clock, publisher: bus })
 
+  const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics })
   const app = await buildApp({
+    metrics,
     config,
     db,
     clock,
@@ -94,5 +100,5 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await handle.close()
     })())
 
-  return { app, db, clock, bus, relay, secret, seeded, sweep, close }
+  return { app, db, clock, bus, relay, metrics, secret, seeded, sweep, close }
 }

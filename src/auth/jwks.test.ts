@@ -9,7 +9,7 @@ import { createTokenVerifier } from './tokens.js'
 describe('JWKS verification (RS256/ES256)', () => {
   let server: http.Server
   let url: string
-  const keys: Record<string, CryptoKey> = {}
+  const keys: Record<string, Awaited<ReturnType<typeof generateKeyPair>>['privateKey']> = {}
   before(async () => {
     const rs = await generateKeyPair('RS256')
     const es = await generateKeyPair('ES256')

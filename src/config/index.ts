@@ -29,6 +29,8 @@ export interface Config {
   points: { minCharge: number; maxCharge: number; maxBalance: number }
   orders: { paymentTtlSeconds: number; maxQuantityPerLine: number; sweepIntervalSeconds: number }
   ranking: { maxStalenessSeconds: number }
+  /** RFC 8594 Sunset date announced on every deprecated alias path. */
+  aliasSunset: Date
 }
 
 export class ConfigError extends Error {
@@ -62,6 +64,13 @@ export function loadConfig(env: Env = process.env): Config {
       return def
     }
     return raw as T
+  }
+
+  const date = (name: string, def: string): Date => {
+    const raw = env[name] || def
+    const value = new Date(raw)
+    if (Number.isNaN(value.getTime())) problems.push(`${name} must be an ISO-8601 date, got "${raw}"`)
+    return value
   }
 
   const nodeEnv =
@@ -125,6 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
       sweepIntervalSeconds: int('ORDER_SWEEP_INTERVAL_SECONDS', 10, 1, 30),
     },
     ranking: { maxStalenessSeconds: int('TOP_PRODUCTS_MAX_STALENESS_SECONDS', 5, 1, 3600) },
+    aliasSunset: date('API_ALIAS_SUNSET', '2027-06-30T00:00:00Z'),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return config

@@ -1,5 +1,6 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, type ErrorCode, errorCatalog, validationFailed } from '../platform/errors/index.js'
+import { Problem } from './schemas.js'
 import { toFieldErrors } from './validation.js'
 
 /** RFC 9457 body. `type` is a stable URI per code (documented in docs/errors.md). */
@@ -68,6 +69,18 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
     reply,
     new AppError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
   )
+}
+
+/**
+ * Every documented operation may answer any 4xx/5xx as problem+json; routes still list the
+ * statuses they expect, and the spec says so for all of them in one place.
+ */
+export function addProblemResponses(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { response?: Record<string, unknown>; hide?: boolean } | undefined
+    if (!schema || schema.hide || !schema.response) return
+    schema.response = { ...schema.response, '4xx': Problem, '5xx': Problem }
+  })
 }
 
 export { errorCatalog }

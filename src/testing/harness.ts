@@ -46,7 +46,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     NODE_ENV: 'test',
     ...env,
   })
-  const runtime = await createRuntime(config, { clock, background: false })
+  const runtime = await createRuntime(config, { clock, background: false, defaultMetrics: false })
   const token = (userId: number, role: 'customer' | 'admin' = 'customer') =>
     mintToken(TEST_SECRET, { userId, role, now: clock.now(), ttlSeconds: 365 * DAY })
 

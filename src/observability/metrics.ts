@@ -1,0 +1,42 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+
+/**
+ * Every metric lives in one registry with Prometheus names. Labels are bounded: `route` is the
+ * route pattern (or `unmatched`), never the raw path, so a scan of random URLs cannot explode the
+ * series count.
+ */
+export class Metrics {
+  readonly registry = new Registry()
+
+  readonly httpRequests = new Counter({
+    name: 'floodgate_http_requests_total',
+    help: 'HTTP requests answered, by route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  })
+
+  readonly httpDuration = new Histogram({
+    name: 'floodgate_http_request_duration_seconds',
+    help: 'Time from request start to response sent, by route pattern and status class',
+    labelNames: ['method', 'route', 'status_class'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  })
+
+  readonly deprecatedAliasRequests = new Counter({
+    name: 'floodgate_deprecated_alias_requests_total',
+    help: 'Requests that used a deprecated alias path, by alias',
+    labelNames: ['alias'] as const,
+    registers: [this.registry],
+  })
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: 'floodgate_' })
+  }
+
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    this.httpRequests.inc({ method, route, status: String(status) })
+    this.httpDuration.observe({ method, route, status_class: `${Math.floor(status / 100)}xx` }, seconds)
+  }
+}
