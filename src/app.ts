@@ -14,8 +14,9 @@ import { registerAliases } from './http/aliases.js'
 import { registerAuth } from './http/auth-hook.js'
 import { databaseProbe, healthRoutes, type ReadinessProbe } from './http/health.js'
 import { registerIdempotency } from './http/idempotency.js'
-import { addProblemResponses, errorHandler, notFoundHandler } from './http/problem.js'
+import { addProblemResponses, errorHandler, notFoundHandler, sendProblem } from './http/problem.js'
 import { requestIdFrom } from './http/request-id.js'
+import { Problem } from './http/schemas.js'
 import type { App } from './http/types.js'
 import { validatorCompiler } from './http/validation.js'
 import type { Metrics } from './observability/index.js'
@@ -23,6 +24,7 @@ import { orderRoutes } from './orders/index.js'
 import type { Cache } from './platform/cache/index.js'
 import type { Clock } from './platform/clock/index.js'
 import type { Db } from './platform/db/index.js'
+import { validationFailed } from './platform/errors/index.js'
 import { pointsRoutes } from './points/index.js'
 import { rankingRoutes, type TopProducts } from './ranking/index.js'
 
@@ -52,9 +54,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // The router's own refusals (bad percent-encoding, an over-long path parameter) are problems too.
+    frameworkErrors: (error, _request, reply) =>
+      sendProblem(reply, validationFailed([{ path: 'path', message: error.message }])),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // JSON only: fastify would otherwise parse text/plain into a string and answer 400 instead of 415.
+  app.removeContentTypeParser('text/plain')
+  // An empty JSON body (what many clients send on POST /payment) means "no body", not malformed JSON.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  )
   app.setValidatorCompiler(validatorCompiler)
+  app.addSchema(Problem)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
   app.addHook('onRequest', async (request, reply) => {
@@ -87,6 +100,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },
+    // Shared schemas become named components (#/components/schemas/Problem), not def-0.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json['$id'] ?? `def-${i}`) },
   })
   await app.register(apiReference, { routePrefix: '/docs', configuration: { url: '/openapi.json' } })
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>

@@ -65,7 +65,9 @@ describe('npm start on a fresh machine', () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }))
 
   test('seeds the demo shop and the printed tokens work', async () => {
-    const list = (await (await fetch(`${server.base}/api/v1/products?limit=100`)).json()) as { items: unknown[] }
+    const list = (await (await fetch(`${server.base}/api/v1/products?limit=100`)).json()) as {
+      items: unknown[]
+    }
     assert.equal(list.items.length, 20)
     const coupons = (await (await fetch(`${server.base}/api/v1/coupons`)).json()) as { items: unknown[] }
     assert.equal(coupons.items.length, 2)
@@ -100,7 +102,9 @@ describe('npm start on a fresh machine', () => {
   test('SIGTERM stops it cleanly; a restart keeps data and the secret, and does not seed again', async () => {
     assert.equal(await stop(server.child), 0)
     server = await start(env)
-    const list = (await (await fetch(`${server.base}/api/v1/products?limit=100`)).json()) as { items: unknown[] }
+    const list = (await (await fetch(`${server.base}/api/v1/products?limit=100`)).json()) as {
+      items: unknown[]
+    }
     assert.equal(list.items.length, 21)
     const balance = await fetch(`${server.base}/api/v1/points/users/1`, {
       headers: { authorization: `Bearer ${token}` },

@@ -14,7 +14,8 @@ declare module 'fastify' {
   }
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/
+/** The scheme name is case-insensitive (RFC 7235); the token is a compact JWS. */
+const BEARER = /^Bearer +([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/i
 
 /**
  * Authenticates before anything else runs for the route (the body is not even parsed), so an

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, type ErrorCode, errorCatalog, validationFailed } from '../platform/errors/index.js'
-import { Problem } from './schemas.js'
+import { ProblemRef } from './schemas.js'
 import { toFieldErrors } from './validation.js'
 
 /** RFC 9457 body. `type` is a stable URI per code (documented in docs/errors.md). */
@@ -79,7 +79,7 @@ export function addProblemResponses(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     const schema = route.schema as { response?: Record<string, unknown>; hide?: boolean } | undefined
     if (!schema || schema.hide || !schema.response) return
-    schema.response = { ...schema.response, '4xx': Problem, '5xx': Problem }
+    schema.response = { ...schema.response, '4xx': ProblemRef, '5xx': ProblemRef }
   })
 }
 

@@ -1,5 +1,5 @@
 /** Schemas shared by many routes. Domain schemas live beside their routes. */
-import { Type } from 'typebox'
+import { type Static, Type } from 'typebox'
 
 /** Ids are positive integers that fit comfortably in a JS number and a BIGINT. */
 export const Id = Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 })
@@ -7,6 +7,7 @@ export const Money = Type.Integer({ minimum: 0 })
 export const Timestamp = Type.String({ format: 'date-time' })
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()])
 
+/** Registered once with `app.addSchema` (a component in the spec); routes refer to it by `ProblemRef`. */
 export const Problem = Type.Object(
   {
     type: Type.String(),
@@ -17,8 +18,13 @@ export const Problem = Type.Object(
     instance: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
   },
-  { additionalProperties: true, description: 'RFC 9457 problem details with a stable `code`' },
+  {
+    $id: 'Problem',
+    additionalProperties: true,
+    description: 'RFC 9457 problem details with a stable `code`',
+  },
 )
+export const ProblemRef = Type.Unsafe<Static<typeof Problem>>({ $ref: 'Problem#' })
 
 export const PageQuery = Type.Object(
   {
@@ -32,5 +38,5 @@ export const UserIdParams = Type.Object({ userId: Id }, { additionalProperties: 
 
 /** Problem responses a route may answer, for the OpenAPI document. */
 export function problems(...statuses: number[]) {
-  return Object.fromEntries(statuses.map((s) => [s, Problem]))
+  return Object.fromEntries(statuses.map((s) => [s, ProblemRef]))
 }

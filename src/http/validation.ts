@@ -20,8 +20,22 @@ function makeAjv(coerce: boolean): Ajv {
     strict: false,
   })
   addFormats(ajv)
+  // A timestamp we accept must be an instant we can store and write back as RFC 3339 in UTC.
+  // Date.parse cannot read a leap second (23:59:60: NaN would be stored), and an offset can move
+  // 9999-12-31 or 0000-01-01 out of four-digit years (every later answer showing it would fail).
+  const rfc3339 = ajv.formats['date-time'] as { validate: (s: string) => boolean }
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (s: string) => {
+      const ms = rfc3339.validate(s) ? Date.parse(s) : Number.NaN
+      return ms >= FIRST_INSTANT && ms <= LAST_INSTANT
+    },
+  })
   return ajv
 }
+
+const FIRST_INSTANT = Date.parse('0000-01-01T00:00:00.000Z')
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z')
 
 const strictAjv = makeAjv(false)
 const coercingAjv = makeAjv(true)

@@ -2,12 +2,37 @@
  * Starts a real Floodgate (real SQLite, real HTTP stack through `inject`) on a manual clock for a
  * test, with helpers to mint tokens and seed data through the admin API.
  */
+import fs from 'node:fs'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { mintToken } from '../auth/index.js'
 import { loadConfig } from '../config/index.js'
+import { createResponseValidator } from '../contract/index.js'
 import { DAY, ManualClock } from '../platform/clock/index.js'
 import { createRuntime, type Runtime } from '../runtime.js'
 import { assertInvariants } from './invariants.js'
+
+const validate = createResponseValidator(
+  JSON.parse(fs.readFileSync(new URL('../../openapi/v1.json', import.meta.url), 'utf8')),
+)
+
+/**
+ * Every answer a test sees must be one the committed OpenAPI document allows (status and body).
+ * Unversioned alias paths are checked against their v1 successor.
+ */
+function assertHonoursSpec(method: string, url: string, res: LightMyRequestResponse): void {
+  const path = url.split('?')[0]!
+  const specPath = /^\/api\/(?!v1\/)/.test(path) ? path.replace(/^\/api\//, '/api/v1/') : path
+  const problems =
+    validate(method, specPath, res.statusCode, res.headers['content-type'] as string | undefined, res.body) ??
+    validate(method, path, res.statusCode, res.headers['content-type'] as string | undefined, res.body)
+  if (problems === undefined) {
+    const unmatched = res.statusCode === 404 && res.body.includes('"ROUTE_NOT_FOUND"')
+    if (!unmatched && path.startsWith('/api/'))
+      throw new Error(`${method} ${path} answered ${res.statusCode} but is not in openapi/v1.json`)
+    return
+  }
+  if (problems.length > 0) throw new Error(`the answer breaks the contract:\n  ${problems.join('\n  ')}`)
+}
 
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long!!'
 export const ADMIN_ID = 9000
@@ -53,7 +78,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const call: TestApp['call'] = async (method, url, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers }
     if (opts.token) headers['authorization'] = `Bearer ${opts.token}`
-    return runtime.app.inject({
+    const res = await runtime.app.inject({
       method,
       url,
       headers,
@@ -63,6 +88,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
           ? { payload: opts.body }
           : { payload: opts.body as object }),
     })
+    assertHonoursSpec(String(method), url, res)
+    return res
   }
   const admin = () => token(ADMIN_ID, 'admin')
   const expectOk = (res: LightMyRequestResponse, what: string) => {

@@ -1,0 +1,54 @@
+import { sql } from 'kysely'
+import type { Db } from '../platform/db/index.js'
+
+const TABLES = [
+  'users',
+  'products',
+  'point_wallets',
+  'point_transactions',
+  'coupons',
+  'user_coupons',
+  'orders',
+  'order_items',
+  'outbox',
+  'idempotency_keys',
+] as const
+
+export type Snapshot = Record<(typeof TABLES)[number], unknown[]>
+
+/** Every row of every table, in insertion order: a refused request must leave all of it as it was. */
+export async function snapshot(db: Db): Promise<Snapshot> {
+  const out: Partial<Snapshot> = {}
+  for (const table of TABLES) {
+    out[table] = (await sql`select * from ${sql.table(table)} order by rowid`.execute(db)).rows
+  }
+  return out as Snapshot
+}
+
+/** Puts a snapshot back, so that one failing test cannot change what the next ones see. */
+export async function restore(db: Db, snap: Snapshot): Promise<void> {
+  for (const table of TABLES) {
+    await sql`delete from ${sql.table(table)}`.execute(db)
+    for (const row of snap[table])
+      await db
+        .insertInto(table)
+        .values(row as never)
+        .execute()
+  }
+}
+
+/** The relay marks events published in the background: that is bookkeeping, not a change. */
+const comparable = (snap: Snapshot, table: (typeof TABLES)[number]) =>
+  JSON.stringify(
+    table === 'outbox' ? snap.outbox.map((row) => ({ ...(row as object), published_at: null })) : snap[table],
+  )
+
+/** Runs `act` and reports whether it changed the database, undoing any change it made. */
+export async function unchanged<T>(db: Db, act: () => Promise<T>): Promise<{ result: T; changed: string[] }> {
+  const before = await snapshot(db)
+  const result = await act()
+  const after = await snapshot(db)
+  const changed = TABLES.filter((table) => comparable(after, table) !== comparable(before, table))
+  if (changed.length > 0) await restore(db, before)
+  return { result, changed }
+}
