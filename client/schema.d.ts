@@ -16,7 +16,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes the POST safe to retry: the same key and body within 24 h replay the first answer (Idempotent-Replayed: true). */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -207,7 +210,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes the POST safe to retry: the same key and body within 24 h replay the first answer (Idempotent-Replayed: true). */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -317,7 +323,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes the POST safe to retry: the same key and body within 24 h replay the first answer (Idempotent-Replayed: true). */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     couponId: number;
                 };
@@ -427,7 +436,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes the POST safe to retry: the same key and body within 24 h replay the first answer (Idempotent-Replayed: true). */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -625,7 +637,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes the POST safe to retry: the same key and body within 24 h replay the first answer (Idempotent-Replayed: true). */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     productId: number;
                 };
@@ -994,7 +1009,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes the POST safe to retry: the same key and body within 24 h replay the first answer (Idempotent-Replayed: true). */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     couponId: number;
                 };
@@ -1124,7 +1142,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes the POST safe to retry: the same key and body within 24 h replay the first answer (Idempotent-Replayed: true). */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -1476,7 +1497,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes the POST safe to retry: the same key and body within 24 h replay the first answer (Idempotent-Replayed: true). */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     orderId: number;
                 };
@@ -1597,7 +1621,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes the POST safe to retry: the same key and body within 24 h replay the first answer (Idempotent-Replayed: true). */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     orderId: number;
                 };
@@ -1804,7 +1831,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes the POST safe to retry: the same key and body within 24 h replay the first answer (Idempotent-Replayed: true). */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     userId: number;
                 };

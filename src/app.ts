@@ -13,7 +13,7 @@ import { couponRoutes } from './coupons/index.js'
 import { registerAliases } from './http/aliases.js'
 import { registerAuth } from './http/auth-hook.js'
 import { databaseProbe, healthRoutes, type ReadinessProbe } from './http/health.js'
-import { registerIdempotency } from './http/idempotency.js'
+import { declareIdempotencyHeader, registerIdempotency } from './http/idempotency.js'
 import { addProblemResponses, errorHandler, notFoundHandler, sendProblem } from './http/problem.js'
 import { requestIdFrom } from './http/request-id.js'
 import { Problem } from './http/schemas.js'
@@ -115,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // Route-shaping hooks first: they see every route declared after them.
   addProblemResponses(app)
+  declareIdempotencyHeader(app)
   registerAliases(app, { sunset: config.aliasSunset, metrics: deps.metrics, clock })
   registerAuth(app, deps.verifier)
   registerIdempotency(app, { db, clock })

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import type { Clock } from '../platform/clock/index.js'
 import { HOUR, SECOND } from '../platform/clock/index.js'
 import { type Db, isUniqueViolation } from '../platform/db/index.js'
@@ -137,10 +138,25 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
   })
 }
 
+/** Declares the optional `Idempotency-Key` header on every documented POST, so clients see it in the contract. */
+export function declareIdempotencyHeader(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { headers?: unknown; hide?: boolean } | undefined
+    const methods = ([] as string[]).concat(route.method)
+    if (!schema || schema.hide || schema.headers || !methods.includes('POST')) return
+    schema.headers = Type.Object({
+      'idempotency-key': Type.Optional(
+        Type.String({
+          description:
+            'Makes the POST safe to retry: the same key and body within 24 h replay the first answer (Idempotent-Replayed: true).',
+        }),
+      ),
+    })
+  })
+}
+
 /** Deletes answers past their 24 h (called by the periodic sweeper). */
 export async function purgeExpiredIdempotencyKeys(db: Db, now: number): Promise<number> {
   const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<=', now).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
-
-export type { FastifyRequest }

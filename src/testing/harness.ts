@@ -22,9 +22,10 @@ const validate = createResponseValidator(
 function assertHonoursSpec(method: string, url: string, res: LightMyRequestResponse): void {
   const path = url.split('?')[0]!
   const specPath = /^\/api\/(?!v1\/)/.test(path) ? path.replace(/^\/api\//, '/api/v1/') : path
+  const type = res.headers['content-type'] as string | undefined
   const problems =
-    validate(method, specPath, res.statusCode, res.headers['content-type'] as string | undefined, res.body) ??
-    validate(method, path, res.statusCode, res.headers['content-type'] as string | undefined, res.body)
+    validate(method, path, res.statusCode, type, res.body) ??
+    validate(method, specPath, res.statusCode, type, res.body)
   if (problems === undefined) {
     const unmatched = res.statusCode === 404 && res.body.includes('"ROUTE_NOT_FOUND"')
     if (!unmatched && path.startsWith('/api/'))
@@ -61,7 +62,10 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: { logStream?: NodeJS.WritableStream } = {},
+): Promise<TestApp> {
   const clock = new ManualClock(Date.parse('2026-03-02T09:00:00.000Z'))
   const config = loadConfig({
     DATABASE_URL: 'sqlite::memory:',
@@ -71,7 +75,12 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     NODE_ENV: 'test',
     ...env,
   })
-  const runtime = await createRuntime(config, { clock, background: false, defaultMetrics: false })
+  const runtime = await createRuntime(config, {
+    clock,
+    background: false,
+    defaultMetrics: false,
+    ...(opts.logStream ? { logger: { level: 'info', stream: opts.logStream } } : {}),
+  })
   const token = (userId: number, role: 'customer' | 'admin' = 'customer') =>
     mintToken(TEST_SECRET, { userId, role, now: clock.now(), ttlSeconds: 365 * DAY })
 
