@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { Clock } from '../platform/clock/index.js'
 import { HOUR, SECOND } from '../platform/clock/index.js'
