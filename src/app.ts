@@ -18,7 +18,7 @@ import { addProblemResponses, errorHandler, notFoundHandler, sendProblem } from 
 import { requestIdFrom } from './http/request-id.js'
 import { Problem } from './http/schemas.js'
 import type { App } from './http/types.js'
-import { validatorCompiler } from './http/validation.js'
+import { requireDecimalIntegers, validatorCompiler } from './http/validation.js'
 import type { Metrics } from './observability/index.js'
 import { orderRoutes } from './orders/index.js'
 import type { Cache } from './platform/cache/index.js'
@@ -116,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Route-shaping hooks first: they see every route declared after them.
   addProblemResponses(app)
   declareIdempotencyHeader(app)
+  requireDecimalIntegers(app)
   registerAliases(app, { sunset: config.aliasSunset, metrics: deps.metrics, clock })
   registerAuth(app, deps.verifier)
   registerIdempotency(app, { db, clock })

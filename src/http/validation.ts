@@ -1,7 +1,8 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import addFormatsModule from 'ajv-formats'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
-import type { FieldError } from '../platform/errors/index.js'
+import { type FieldError, validationFailed } from '../platform/errors/index.js'
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
@@ -62,5 +63,41 @@ export function toFieldErrors(
       message = 'is required'
     }
     return { path, message }
+  })
+}
+
+const DECIMAL = /^(0|[1-9][0-9]*)$/
+
+/**
+ * Path and query integers must be written as plain decimals: ajv's coercion alone would read
+ * `1e3` as 1000 and `0x10` as 16, so one order would have many spellings (and idempotency scopes).
+ */
+export function requireDecimalIntegers(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as
+      | Record<string, { properties?: Record<string, { type?: string }> }>
+      | undefined
+    const fields = (['params', 'querystring'] as const).flatMap((part) =>
+      Object.entries(schema?.[part]?.properties ?? {})
+        .filter(([, s]) => s.type === 'integer')
+        .map(([name]) => ({ part, name })),
+    )
+    const hooks = ([] as unknown[]).concat(route.preValidation ?? [])
+    // Alias routes are cloned from routes that already carry the check.
+    if (fields.length === 0 || hooks.some((h) => (h as { decimalCheck?: true }).decimalCheck)) return
+    const check = async (request: FastifyRequest) => {
+      const errors = fields.flatMap(({ part, name }) => {
+        const source = (part === 'params' ? request.params : request.query) as Record<string, unknown>
+        const raw = source?.[name]
+        return raw === undefined || (typeof raw === 'string' && DECIMAL.test(raw))
+          ? []
+          : [{ path: `${part}/${name}`, message: 'must be a plain decimal integer' }]
+      })
+      if (errors.length > 0) throw validationFailed(errors)
+    }
+    route.preValidation = [
+      ...hooks,
+      Object.assign(check, { decimalCheck: true as const }),
+    ] as typeof route.preValidation
   })
 }
