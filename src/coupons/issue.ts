@@ -1,5 +1,5 @@
 import type { Clock } from '../platform/clock/index.js'
-import { type Db, isUniqueViolation } from '../platform/db/index.js'
+import { type Db, isUniqueViolation, transact } from '../platform/db/index.js'
 import { AppError, notFound } from '../platform/errors/index.js'
 import { assertIssuable, validUntil } from './coupons.js'
 import { getUserCoupon, type UserCoupon } from './user-coupons.js'
@@ -17,7 +17,7 @@ export async function issueCoupon(
   const now = deps.clock.now()
   let id: number
   try {
-    id = await deps.db.transaction().execute(async (trx) => {
+    id = await transact(deps.db, async (trx) => {
       const coupon = await trx.selectFrom('coupons').selectAll().where('id', '=', couponId).executeTakeFirst()
       if (!coupon) throw notFound('coupon', couponId)
       assertIssuable(coupon, now)
@@ -71,7 +71,7 @@ export async function grantCoupon(
 ): Promise<{ granted: number; skipped: number }> {
   const now = deps.clock.now()
   const wanted = [...new Set(userIds)]
-  return deps.db.transaction().execute(async (trx) => {
+  return transact(deps.db, async (trx) => {
     const coupon = await trx.selectFrom('coupons').selectAll().where('id', '=', couponId).executeTakeFirst()
     if (!coupon) throw notFound('coupon', couponId)
     const had = new Set<number>()

@@ -82,7 +82,19 @@ const idRoutes: [Method, string, Who, object?][] = [
 for (const [method, template, who, body] of idRoutes) {
   const param = /:(\w+)/.exec(template)![1]!
   const at = (id: string) => ({ method, url: template.replace(`:${param}`, id), who, body })
-  for (const id of ['abc', '0', '-1', '1.5', '1e300', '9007199254740993', '%20', '1e3', '0x10', '01', '%207']) {
+  for (const id of [
+    'abc',
+    '0',
+    '-1',
+    '1.5',
+    '1e300',
+    '9007199254740993',
+    '%20',
+    '1e3',
+    '0x10',
+    '01',
+    '%207',
+  ]) {
     cases.push({ ...at(id), name: `${method} ${template} = ${id}`, status: 400, path: `params/${param}` })
   }
   // A user id is no resource: someone else's is 403 (auth-matrix.test.ts), a new user's is empty.

@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/index.js'
+import { transact } from '../platform/db/index.js'
 import { AppError } from '../platform/errors/index.js'
 import { loadItems, loadOrderRow, type Order, toOrder } from './order-view.js'
 import type { OrderCommandDeps } from './pay-order.js'
@@ -15,7 +16,7 @@ export async function cancelOrder(
   orderId: number,
 ): Promise<Order> {
   const now = deps.clock.now()
-  const outcome = await deps.db.transaction().execute(async (trx) => {
+  const outcome = await transact(deps.db, async (trx) => {
     const order = await findVisibleOrder(trx, principal, orderId)
     if (isOverdue(order, now)) {
       await endOrder(trx, order, 'EXPIRED', now)

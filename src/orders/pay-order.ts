@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/index.js'
 import { appendEvents } from '../outbox/index.js'
 import type { Clock } from '../platform/clock/index.js'
-import type { Db } from '../platform/db/index.js'
+import { type Db, transact } from '../platform/db/index.js'
 import { AppError } from '../platform/errors/index.js'
 import { debitForOrder } from '../points/index.js'
 import { eventPayload, loadItems, type Order, toOrder } from './order-view.js'
@@ -21,7 +21,7 @@ export async function payOrder(
   orderId: number,
 ): Promise<Order> {
   const now = deps.clock.now()
-  const outcome = await deps.db.transaction().execute(async (trx) => {
+  const outcome = await transact(deps.db, async (trx) => {
     const order = await findVisibleOrder(trx, principal, orderId)
     if (isOverdue(order, now)) {
       // The window closed before anyone swept it: expire now (committed), then refuse.

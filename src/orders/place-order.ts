@@ -3,7 +3,7 @@ import { takeStock } from '../catalog/index.js'
 import { markCouponUsed, quoteCoupon } from '../coupons/index.js'
 import { appendEvents, type NewEvent } from '../outbox/index.js'
 import type { Clock } from '../platform/clock/index.js'
-import { type Db, insertedId } from '../platform/db/index.js'
+import { type Db, insertedId, transact } from '../platform/db/index.js'
 import { AppError, validationFailed } from '../platform/errors/index.js'
 import { debitForOrder } from '../points/index.js'
 import { eventPayload, type Order, toOrder } from './order-view.js'
@@ -35,7 +35,7 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   const now = deps.clock.now()
   const payNow = (input.payment ?? 'POINTS') === 'POINTS'
 
-  const order = await deps.db.transaction().execute(async (trx) => {
+  const order = await transact(deps.db, async (trx) => {
     const { rows: products } = await sql<{ id: number; name: string; price: number }>`
       select id, name, price from products where id in (${sql.join(ids)})`.execute(trx)
     const byId = new Map(products.map((p) => [Number(p.id), p]))

@@ -1,5 +1,5 @@
 import type { Clock } from '../platform/clock/index.js'
-import type { Db } from '../platform/db/index.js'
+import { type Db, transact } from '../platform/db/index.js'
 import { loadOrderRow } from './order-view.js'
 import { endOrder } from './release.js'
 
@@ -21,7 +21,7 @@ export async function expireOverdueOrders(deps: { db: Db; clock: Clock }, batch 
       .limit(batch)
       .execute()
     for (const { id } of due) {
-      const done = await deps.db.transaction().execute(async (trx) => {
+      const done = await transact(deps.db, async (trx) => {
         const order = await loadOrderRow(trx, Number(id))
         return order ? endOrder(trx, order, 'EXPIRED', now) : false
       })

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js'
 import type { Clock } from '../platform/clock/index.js'
-import { cursorId, type Db, type Page, pageOf } from '../platform/db/index.js'
+import { cursorId, type Db, type Page, pageOf, transact } from '../platform/db/index.js'
 import { AppError } from '../platform/errors/index.js'
 import { creditCharge, readBalance } from './wallet.js'
 
@@ -30,9 +30,9 @@ export async function chargePoints(
       errors: [{ path: 'body/amount', message: `must be between ${minCharge} and ${maxCharge}` }],
     })
   }
-  const balance = await deps.db
-    .transaction()
-    .execute((trx) => creditCharge(trx, userId, amount, maxBalance, deps.clock.now()))
+  const balance = await transact(deps.db, (trx) =>
+    creditCharge(trx, userId, amount, maxBalance, deps.clock.now()),
+  )
   return { userId, balance, charged: amount }
 }
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../platform/clock/index.js'
-import type { Db } from '../platform/db/index.js'
+import { type Db, transact } from '../platform/db/index.js'
 import { chargePoints } from '../points/index.js'
 
 export const DEMO_CUSTOMERS = [
@@ -40,7 +40,7 @@ export async function seedDemo(deps: { db: Db; clock: Clock }): Promise<boolean>
   const existing = await db.selectFrom('products').select('id').limit(1).executeTakeFirst()
   if (existing) return false
   const now = clock.now()
-  await db.transaction().execute(async (trx) => {
+  await transact(db, async (trx) => {
     await trx
       .insertInto('users')
       .values([

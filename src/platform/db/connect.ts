@@ -3,8 +3,10 @@ import path from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
 import { Migrator } from 'kysely/migration'
+import { startCheckpointer } from './checkpointer.js'
 import { migrationProvider } from './migrations/index.js'
 import type { Database } from './schema.js'
+import { useGroupCommit } from './transact.js'
 
 export type Db = Kysely<Database>
 
@@ -54,11 +56,15 @@ export function connectDatabase(url: string): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
+  // Checkpoints run in a worker (checkpointer.ts); this is only the safety net (~80 MB of WAL).
+  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file)
+  if (checkpointer) sqlite.pragma('wal_autocheckpoint = 20000')
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({
       database: withStatementCache(sqlite) as unknown as SqliteDatabase.Database,
     }),
   })
+  useGroupCommit(db)
   return {
     db,
     dialect: 'sqlite',
@@ -70,6 +76,9 @@ export function connectDatabase(url: string): DatabaseHandle {
         throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`)
       }
     },
-    close: () => db.destroy(),
+    async close() {
+      await db.destroy()
+      await checkpointer?.stop()
+    },
   }
 }

@@ -1,7 +1,11 @@
-import type { Kysely } from 'kysely'
+import { type ColumnDefinitionBuilder, type Kysely, SqliteAdapter } from 'kysely'
 
 /** The whole commerce schema. Column types are chosen to mean the same on SQLite and MySQL. */
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // SQLite's INTEGER PRIMARY KEY already assigns increasing ids; its AUTOINCREMENT keyword would add
+  // a write to sqlite_sequence on every insert. MySQL needs AUTO_INCREMENT.
+  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter
+  const autoId = (c: ColumnDefinitionBuilder) => (sqlite ? c.primaryKey() : c.primaryKey().autoIncrement())
   await db.schema
     .createTable('users')
     .addColumn('id', 'bigint', (c) => c.primaryKey())
@@ -12,7 +16,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('products')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId)
     .addColumn('name', 'varchar(200)', (c) => c.notNull())
     .addColumn('price', 'bigint', (c) => c.notNull())
     .addColumn('stock', 'bigint', (c) => c.notNull())
@@ -30,7 +34,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('point_transactions')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId)
     .addColumn('user_id', 'bigint', (c) => c.notNull())
     .addColumn('type', 'varchar(16)', (c) => c.notNull())
     .addColumn('amount', 'bigint', (c) => c.notNull())
@@ -46,7 +50,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('coupons')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId)
     .addColumn('name', 'varchar(200)', (c) => c.notNull())
     .addColumn('discount_type', 'varchar(8)', (c) => c.notNull())
     .addColumn('discount_value', 'bigint', (c) => c.notNull())
@@ -62,7 +66,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('user_coupons')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId)
     .addColumn('coupon_id', 'bigint', (c) => c.notNull())
     .addColumn('user_id', 'bigint', (c) => c.notNull())
     .addColumn('status', 'varchar(16)', (c) => c.notNull())
@@ -77,7 +81,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('orders')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId)
     .addColumn('user_id', 'bigint', (c) => c.notNull())
     .addColumn('status', 'varchar(20)', (c) => c.notNull())
     .addColumn('total_amount', 'bigint', (c) => c.notNull())
@@ -100,7 +104,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('order_items')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId)
     .addColumn('order_id', 'bigint', (c) => c.notNull())
     .addColumn('product_id', 'bigint', (c) => c.notNull())
     .addColumn('name', 'varchar(200)', (c) => c.notNull())
@@ -112,8 +116,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('outbox')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-    .addColumn('event_id', 'varchar(36)', (c) => c.notNull().unique())
+    .addColumn('id', 'integer', autoId)
+    .addColumn('event_id', 'varchar(36)', (c) => c.notNull()) // random UUIDs: unique by construction
     .addColumn('type', 'varchar(64)', (c) => c.notNull())
     .addColumn('aggregate_id', 'bigint', (c) => c.notNull())
     .addColumn('payload', 'text', (c) => c.notNull())
