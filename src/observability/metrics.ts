@@ -35,8 +35,23 @@ export class Metrics {
       collectDefaultMetrics({ register: this.registry, prefix: 'floodgate_' })
   }
 
+  /** Label children are cached per series: resolving labels on every request showed in profiles. */
+  private readonly series = new Map<
+    string,
+    { count: { inc(): void }; seconds: { observe(v: number): void } }
+  >()
+
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    this.httpRequests.inc({ method, route, status: String(status) })
-    this.httpDuration.observe({ method, route, status_class: `${Math.floor(status / 100)}xx` }, seconds)
+    const key = `${method} ${route} ${status}`
+    let s = this.series.get(key)
+    if (!s) {
+      s = {
+        count: this.httpRequests.labels({ method, route, status: String(status) }),
+        seconds: this.httpDuration.labels({ method, route, status_class: `${Math.floor(status / 100)}xx` }),
+      }
+      this.series.set(key, s)
+    }
+    s.count.inc()
+    s.seconds.observe(seconds)
   }
 }

@@ -25,9 +25,10 @@ export class GroupCommit {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject })
       if (!this.running) {
-        // Start on the next microtask: units submitted in the same tick share the first batch.
+        // Start after the event loop's I/O phase: every request read in this round of the loop
+        // reaches its unit first and joins the batch (a microtask would start a batch of one).
         this.running = true
-        queueMicrotask(() => void this.drain())
+        setImmediate(() => void this.drain())
       }
     })
   }
