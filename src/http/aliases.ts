@@ -113,6 +113,7 @@ export function registerAliases(app: FastifyInstance, opts: AliasOptions): void 
         url,
         custom: { [kAlias]: true },
         config: { ...(route.config as object), alias },
+        onSend: [...([] as unknown[]).concat(route.onSend ?? []), markDeprecated],
         schema: { ...base, ...schema },
         ...(preHandler ? { preHandler: [...hooks, async (req: FastifyRequest) => preHandler(req)] } : {}),
       } as RouteOptions)
@@ -138,9 +139,9 @@ export function registerAliases(app: FastifyInstance, opts: AliasOptions): void 
     }
   })
 
-  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload) => {
-    const alias = request.routeOptions.config?.alias
-    if (!alias) return payload
+  /** Marks an alias's answer deprecated, counts it, and logs it once per client and hour. */
+  const markDeprecated = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const alias = request.routeOptions.config.alias!
     const successor = successorUrl(request, alias.successor)
     reply.header('deprecation', `@${Math.floor(Date.parse(alias.deprecatedAt) / 1000)}`)
     reply.header('sunset', opts.sunset.toUTCString())
@@ -159,5 +160,5 @@ export function registerAliases(app: FastifyInstance, opts: AliasOptions): void 
       )
     }
     return payload
-  })
+  }
 }

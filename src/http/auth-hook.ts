@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Principal, TokenVerifier } from '../auth/index.js'
 import { AppError } from '../platform/errors/index.js'
+import { addRouteHook } from './route-hooks.js'
 
 export type AccessLevel = 'public' | 'user' | 'admin'
 
@@ -19,34 +20,24 @@ const BEARER = /^Bearer +([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/i
 
 /**
  * Authenticates before anything else runs for the route (the body is not even parsed), so an
- * anonymous caller learns nothing and costs almost nothing.
+ * anonymous caller learns nothing and costs almost nothing. Public routes carry no auth hook at all.
  */
 export function registerAuth(app: FastifyInstance, verifier: TokenVerifier): void {
   app.decorateRequest('principal', null)
-  app.addHook('onRequest', async (request) => {
-    if (request.is404) return
-    // API routes are private unless they say otherwise; docs and health live outside /api.
-    const access =
-      request.routeOptions.config?.access ??
-      (request.routeOptions.url?.startsWith('/api/') ? 'user' : 'public')
-    const header = request.headers.authorization
-    if (!header) {
-      if (access === 'public') return
-      throw new AppError('UNAUTHORIZED', 'missing bearer token')
-    }
-    const match = BEARER.exec(header)
-    if (!match) {
-      if (access === 'public') return
-      throw new AppError('UNAUTHORIZED', 'the Authorization header must be "Bearer <JWT>"')
-    }
-    try {
+  app.addHook('onRoute', (route) => {
+    // API routes are private unless they say otherwise; docs, health and metrics live outside /api.
+    const access = route.config?.access ?? (route.url?.startsWith('/api/') ? 'user' : 'public')
+    if (access === 'public') return
+    addRouteHook(route, 'onRequest', 'auth', async (request: FastifyRequest) => {
+      const header = request.headers.authorization
+      if (!header) throw new AppError('UNAUTHORIZED', 'missing bearer token')
+      const match = BEARER.exec(header)
+      if (!match) throw new AppError('UNAUTHORIZED', 'the Authorization header must be "Bearer <JWT>"')
       request.principal = await verifier.verify(match[1]!)
-    } catch (error) {
-      if (access !== 'public') throw error
-    }
-    if (access === 'admin' && request.principal?.role !== 'admin') {
-      throw new AppError('FORBIDDEN', 'this route is for admins')
-    }
+      if (access === 'admin' && request.principal.role !== 'admin') {
+        throw new AppError('FORBIDDEN', 'this route is for admins')
+      }
+    })
   })
 }
 

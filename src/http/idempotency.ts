@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { Clock } from '../platform/clock/index.js'
 import { HOUR, SECOND } from '../platform/clock/index.js'
-import { type Db, isUniqueViolation } from '../platform/db/index.js'
+import type { Db } from '../platform/db/index.js'
 import { AppError } from '../platform/errors/index.js'
+import { claimKey, completeKey, findKey, type KeyId, releaseKey, takeOverKey } from './idempotency-store.js'
+import { addRouteHook } from './route-hooks.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency: { userId: number; scope: string; key: string } | null
+    /** The key this request claimed, to be completed with its answer. */
+    idempotency: KeyId | null
   }
 }
 
@@ -37,63 +40,48 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
   const { db, clock } = deps
   app.decorateRequest('idempotency', null)
 
-  app.addHook('preHandler', async (request, reply) => {
+  const preHandler = async (request: FastifyRequest, reply: FastifyReply) => {
     const key = request.headers['idempotency-key']
-    if (request.method !== 'POST' || key === undefined || !request.principal) return
+    if (key === undefined || !request.principal) return
     if (typeof key !== 'string' || !KEY.test(key)) {
       throw new AppError('VALIDATION_FAILED', 'Idempotency-Key must be 1-255 visible ASCII characters', {
         errors: [{ path: 'headers/idempotency-key', message: 'must be 1-255 visible ASCII characters' }],
       })
     }
-    const userId = request.principal.userId
-    const scope = `POST ${request.url.split('?')[0]}`.slice(0, 200)
+    const id: KeyId = {
+      user_id: request.principal.userId,
+      scope: `POST ${request.url.split('?')[0]}`.slice(0, 200),
+      idem_key: key,
+    }
     const hash = createHash('sha256')
       .update(canonical(request.body ?? null))
       .digest('hex')
     const now = clock.now()
     const claim = {
-      user_id: userId,
-      scope,
-      idem_key: key,
+      ...id,
       request_hash: hash,
       state: 'IN_PROGRESS' as const,
       status_code: null,
+      content_type: null,
       response_body: null,
       created_at: now,
       expires_at: now + TTL,
     }
-    try {
-      await db.insertInto('idempotency_keys').values(claim).execute()
-      request.idempotency = { userId, scope, key }
+    if (await claimKey(db, claim)) {
+      request.idempotency = id
       return
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error
     }
-    const where = db
-      .selectFrom('idempotency_keys')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .where('scope', '=', scope)
-      .where('idem_key', '=', key)
-    const existing = await where.executeTakeFirst()
-    if (!existing) throw new AppError('IDEMPOTENCY_KEY_IN_PROGRESS', 'retry shortly')
+    const existing = await findKey(db, id)
+    if (!existing)
+      throw new AppError('IDEMPOTENCY_KEY_IN_PROGRESS', 'a request with this key just finished; retry')
     const expired = Number(existing.expires_at) <= now
     const abandoned = existing.state === 'IN_PROGRESS' && Number(existing.created_at) + ABANDONED_AFTER <= now
     if (expired || abandoned) {
-      // Take over only if nobody else did in between (compare-and-set on created_at).
-      const taken = await db
-        .updateTable('idempotency_keys')
-        .set(claim)
-        .where('user_id', '=', userId)
-        .where('scope', '=', scope)
-        .where('idem_key', '=', key)
-        .where('created_at', '=', existing.created_at)
-        .executeTakeFirst()
-      if (Number(taken.numUpdatedRows) === 1) {
-        request.idempotency = { userId, scope, key }
+      if (await takeOverKey(db, claim, Number(existing.created_at))) {
+        request.idempotency = id
         return
       }
-      throw new AppError('IDEMPOTENCY_KEY_IN_PROGRESS', 'a request with this key is running')
+      throw new AppError('IDEMPOTENCY_KEY_IN_PROGRESS', 'a request with this key is running; retry shortly')
     }
     if (existing.state === 'IN_PROGRESS') {
       throw new AppError('IDEMPOTENCY_KEY_IN_PROGRESS', 'a request with this key is running; retry shortly')
@@ -104,37 +92,31 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
         'this Idempotency-Key was used with a different request body',
       )
     }
-    const body = existing.response_body ?? ''
     reply
       .code(Number(existing.status_code))
       .header('idempotent-replayed', 'true')
-      .type(
-        body.startsWith('{"type":"https://floodgate.dev/problems/')
-          ? 'application/problem+json'
-          : 'application/json',
-      )
-    return reply.send(body)
-  })
+      .type(existing.content_type ?? 'application/json')
+    return reply.send(existing.response_body ?? '')
+  }
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  const onSend = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const claim = request.idempotency
     if (!claim) return payload
     request.idempotency = null
-    const match = (q: ReturnType<typeof db.updateTable<'idempotency_keys'>>) =>
-      q.where('user_id', '=', claim.userId).where('scope', '=', claim.scope).where('idem_key', '=', claim.key)
     if (reply.statusCode >= 500 || typeof payload !== 'string') {
-      await db
-        .deleteFrom('idempotency_keys')
-        .where('user_id', '=', claim.userId)
-        .where('scope', '=', claim.scope)
-        .where('idem_key', '=', claim.key)
-        .execute()
-      return payload
+      await releaseKey(db, claim)
+    } else {
+      const contentType = String(reply.getHeader('content-type') ?? 'application/json')
+      await completeKey(db, claim, { status: reply.statusCode, contentType, body: payload })
     }
-    await match(db.updateTable('idempotency_keys'))
-      .set({ state: 'DONE', status_code: reply.statusCode, response_body: payload })
-      .execute()
     return payload
+  }
+
+  // Only POST routes carry these hooks; reads pay nothing for idempotency.
+  app.addHook('onRoute', (route) => {
+    if (!([] as string[]).concat(route.method).includes('POST')) return
+    addRouteHook(route, 'preHandler', 'idempotency', preHandler)
+    addRouteHook(route, 'onSend', 'idempotency', onSend)
   })
 }
 
@@ -155,8 +137,4 @@ export function declareIdempotencyHeader(app: FastifyInstance): void {
   })
 }
 
-/** Deletes answers past their 24 h (called by the periodic sweeper). */
-export async function purgeExpiredIdempotencyKeys(db: Db, now: number): Promise<number> {
-  const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<=', now).executeTakeFirst()
-  return Number(result.numDeletedRows)
-}
+export { purgeExpiredIdempotencyKeys } from './idempotency-store.js'

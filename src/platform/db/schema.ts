@@ -115,6 +115,7 @@ export interface IdempotencyKeysTable {
   request_hash: string
   state: 'IN_PROGRESS' | 'DONE'
   status_code: number | null
+  content_type: string | null
   response_body: string | null
   created_at: number
   expires_at: number

@@ -134,6 +134,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('request_hash', 'varchar(64)', (c) => c.notNull())
     .addColumn('state', 'varchar(16)', (c) => c.notNull())
     .addColumn('status_code', 'integer')
+    .addColumn('content_type', 'varchar(100)')
     .addColumn('response_body', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
