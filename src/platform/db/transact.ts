@@ -18,7 +18,7 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Db,
-    private readonly maxBatch = 256,
+    private readonly maxBatch = 64,
   ) {}
 
   run<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
