@@ -2,8 +2,8 @@ import type { QueryResult } from 'kysely'
 
 /**
  * Hot write paths (placing and paying orders) use Kysely's `sql` template instead of the query
- * builder: building and compiling a builder query costs ~30 µs, the template ~10 µs, and an order
- * runs about ten statements (measured in docs/benchmarks.md). The SQL is plain and portable
+ * builder: a builder statement costs 21-35 µs, the template 7-10 µs (`npm run bench:query`, see
+ * docs/benchmarks.md), and an order runs about ten statements. The SQL is plain and portable
  * (no quoting, no dialect features), so SQLite and MySQL run the same text.
  */
 export const affected = (result: QueryResult<unknown>) => Number(result.numAffectedRows ?? 0n)

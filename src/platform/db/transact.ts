@@ -6,7 +6,7 @@ import type { Db } from './connect.js'
  * committing are run together in the next database transaction, each inside its own SAVEPOINT.
  * A unit that throws is rolled back to its savepoint alone; the others commit together, and
  * nobody hears "done" before the commit. The commit (WAL page writes) is paid once per batch
- * instead of once per order: measured 283 → 150 µs per order (docs/benchmarks.md).
+ * instead of once per order (hot-product numbers before and after in docs/benchmarks.md).
  */
 export class GroupCommit {
   private queue: {
