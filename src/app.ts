@@ -31,6 +31,8 @@ import { rankingRoutes, type TopProducts } from './ranking/index.js'
 export interface AppDeps {
   config: Config
   db: Db
+  /** For public reads outside transactions (see DatabaseHandle.readDb). */
+  readDb: Db
   clock: Clock
   cache: Cache
   verifier: TokenVerifier
@@ -122,10 +124,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerIdempotency(app, { db, clock })
 
   healthRoutes(app, deps.probes ?? [databaseProbe(db)])
-  catalogRoutes(app, { db, clock })
+  catalogRoutes(app, { db, readDb: deps.readDb, clock })
   rankingRoutes(app, { topProducts: deps.topProducts })
   pointsRoutes(app, { db, clock, config })
-  couponRoutes(app, { db, clock })
+  couponRoutes(app, { db, readDb: deps.readDb, clock })
   orderRoutes(app, {
     db,
     clock,

@@ -62,6 +62,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     metrics,
     config,
     db,
+    readDb: handle.readDb,
     clock,
     cache,
     verifier,

@@ -11,8 +11,8 @@ const ProductParams = Type.Object({ productId: Id }, { additionalProperties: fal
 const Name = Type.String({ minLength: 1, maxLength: 200 })
 const Price = Type.Integer({ minimum: 0, maximum: 1_000_000_000 })
 
-export function catalogRoutes(app: App, deps: { db: Db; clock: Clock }): void {
-  const { db } = deps
+export function catalogRoutes(app: App, deps: { db: Db; readDb: Db; clock: Clock }): void {
+  const { readDb } = deps
 
   app.get('/api/v1/products', {
     config: { access: 'public' },
@@ -28,7 +28,7 @@ export function catalogRoutes(app: App, deps: { db: Db; clock: Clock }): void {
         ...problems(400),
       },
     },
-    handler: (req) => listProducts(db, { limit: req.query.limit ?? 20, cursor: req.query.cursor }),
+    handler: (req) => listProducts(readDb, { limit: req.query.limit ?? 20, cursor: req.query.cursor }),
   })
 
   app.get('/api/v1/products/:productId', {
@@ -39,7 +39,7 @@ export function catalogRoutes(app: App, deps: { db: Db; clock: Clock }): void {
       params: ProductParams,
       response: { 200: Product, ...problems(400, 404) },
     },
-    handler: (req) => getProduct(db, req.params.productId),
+    handler: (req) => getProduct(readDb, req.params.productId),
   })
 
   app.post('/api/v1/admin/products', {

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import { mintToken } from '../auth/index.js'
 import { loadConfig } from '../config/index.js'
 import { createRuntime, type Runtime } from '../runtime.js'
+import { assertInvariants } from '../testing/invariants.js'
 import { formatChecks, runSmoke } from './smoke.js'
 
 const spec = JSON.parse(fs.readFileSync(new URL('../../openapi/v1.json', import.meta.url), 'utf8'))
@@ -77,6 +78,7 @@ describe('npm run smoke', () => {
     }
     const stock = (await (await fetch(`${target}/api/v1/products/1`)).json()) as { stock: number }
     assert.equal(stock.stock, 120, 'the journey gave its unit back')
+    await assertInvariants(runtime.db)
   })
 
   test('fails against a server that lost a documented route, and names it', async () => {

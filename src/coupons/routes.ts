@@ -45,8 +45,8 @@ export const UserCoupon = Type.Object({
 })
 const CouponParams = Type.Object({ couponId: Id }, { additionalProperties: false })
 
-export function couponRoutes(app: App, deps: { db: Db; clock: Clock }): void {
-  const { db, clock } = deps
+export function couponRoutes(app: App, deps: { db: Db; readDb: Db; clock: Clock }): void {
+  const { db, readDb, clock } = deps
 
   app.get('/api/v1/coupons', {
     config: { access: 'public' },
@@ -55,7 +55,7 @@ export function couponRoutes(app: App, deps: { db: Db; clock: Clock }): void {
       summary: 'Coupons that can be claimed now',
       response: { 200: Type.Object({ items: Type.Array(Coupon) }) },
     },
-    handler: async () => ({ items: await listIssuableCoupons(db, clock.now()) }),
+    handler: async () => ({ items: await listIssuableCoupons(readDb, clock.now()) }),
   })
 
   app.get('/api/v1/coupons/:couponId', {
@@ -66,7 +66,7 @@ export function couponRoutes(app: App, deps: { db: Db; clock: Clock }): void {
       params: CouponParams,
       response: { 200: Coupon, ...problems(400, 404) },
     },
-    handler: (req) => getCoupon(db, req.params.couponId),
+    handler: (req) => getCoupon(readDb, req.params.couponId),
   })
 
   app.post('/api/v1/coupons/:couponId/issue', {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
-import { after, before, describe, test } from 'node:test'
+import { after, afterEach, before, describe, test } from 'node:test'
 import { HOUR } from '../platform/clock/index.js'
 import { startTestApp, type TestApp } from '../testing/harness.js'
 import { namedAliases } from './aliases.js'
@@ -29,6 +29,7 @@ describe('deprecated aliases', () => {
     })
   })
   after(() => t.close())
+  afterEach(() => t.invariants())
 
   test('the table names the two renamed paths', () => {
     assert.deepEqual(

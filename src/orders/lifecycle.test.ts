@@ -130,6 +130,20 @@ describe('order lifecycle', () => {
     assert.equal(cancel.json().code, 'ORDER_NOT_CANCELLABLE')
   })
 
+  test('reading an overdue order expires it at once, without waiting for the sweeper', async () => {
+    const p = await t.createProduct({ price: 10_000, stock: 3 })
+    const b = await buyer()
+    const one = (await b.order([{ productId: p.id, quantity: 1 }], { payment: 'LATER' })).json()
+    const two = (await b.order([{ productId: p.id, quantity: 2 }], { payment: 'LATER' })).json()
+    t.clock.advance(10 * MINUTE)
+    const read = (await t.call('GET', `/api/v1/orders/${one.id}`, { token: b.token })).json()
+    assert.equal(read.status, 'EXPIRED')
+    assert.equal(await stockOf(p.id), 1, 'only the order that was read has been expired so far')
+    const list = (await t.call('GET', `/api/v1/orders/users/${b.userId}`, { token: b.token })).json()
+    assert.equal(list.items.find((o: { id: number }) => o.id === two.id).status, 'EXPIRED')
+    assert.equal(await stockOf(p.id), 3)
+  })
+
   test('insufficient stock names every short product and leaves all stock as it was', async () => {
     const a = await t.createProduct({ stock: 5 })
     const short1 = await t.createProduct({ stock: 1 })

@@ -41,8 +41,6 @@ export function orderRoutes(
   app: App,
   deps: OrderCommandDeps & { paymentTtlSeconds: number; maxQuantityPerLine: number },
 ): void {
-  const { db } = deps
-
   app.post('/api/v1/orders', {
     schema: {
       tags: ['orders'],
@@ -100,7 +98,7 @@ export function orderRoutes(
       params: OrderParams,
       response: { 200: OrderSchema, ...problems(400, 401, 404) },
     },
-    handler: (req) => getOrder(db, principalOf(req), req.params.orderId),
+    handler: (req) => getOrder(deps, principalOf(req), req.params.orderId),
   })
 
   app.get('/api/v1/orders/users/:userId', {
@@ -119,7 +117,7 @@ export function orderRoutes(
     },
     handler: (req) => {
       assertActsAs(principalOf(req), req.params.userId)
-      return listOrders(db, req.params.userId, { limit: req.query.limit ?? 20, cursor: req.query.cursor })
+      return listOrders(deps, req.params.userId, { limit: req.query.limit ?? 20, cursor: req.query.cursor })
     },
   })
 }

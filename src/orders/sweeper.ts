@@ -1,7 +1,7 @@
 import type { Clock } from '../platform/clock/index.js'
 import { type Db, transact } from '../platform/db/index.js'
 import { loadOrderRow } from './order-view.js'
-import { endOrder } from './release.js'
+import { endOrder, isOverdue } from './release.js'
 
 /**
  * Expires unpaid orders whose payment window closed, releasing what they held. Each order is its
@@ -20,13 +20,15 @@ export async function expireOverdueOrders(deps: { db: Db; clock: Clock }, batch 
       .orderBy('expires_at')
       .limit(batch)
       .execute()
-    for (const { id } of due) {
-      const done = await transact(deps.db, async (trx) => {
-        const order = await loadOrderRow(trx, Number(id))
-        return order ? endOrder(trx, order, 'EXPIRED', now) : false
-      })
-      if (done) expired++
-    }
+    for (const { id } of due) if (await expireOrder(deps.db, Number(id), now)) expired++
     if (due.length < batch) return expired
   }
+}
+
+/** Expires one overdue order in its own unit; false if it was paid, cancelled or expired meanwhile. */
+export function expireOrder(db: Db, orderId: number, now: number): Promise<boolean> {
+  return transact(db, async (trx) => {
+    const order = await loadOrderRow(trx, orderId)
+    return order && isOverdue(order, now) ? endOrder(trx, order, 'EXPIRED', now) : false
+  })
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { after, afterEach, before, describe, test } from 'node:test'
 import { MemoryCache } from '../platform/cache/index.js'
 import { DAY, HOUR, SECOND } from '../platform/clock/index.js'
 import { startTestApp, type TestApp } from '../testing/harness.js'
@@ -16,6 +16,7 @@ describe('top products', () => {
     await t.charge(1, 1_000_000)
   })
   after(() => t.close())
+  afterEach(() => t.invariants())
 
   const buy = async (index: number, quantity: number) => {
     const res = await t.call('POST', '/api/v1/orders', {

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import { Kysely, SqliteAdapter, SqliteDialect } from 'kysely'
 import { Migrator } from 'kysely/migration'
 import { startCheckpointer } from './checkpointer.js'
 import { migrationProvider } from './migrations/index.js'
@@ -12,6 +12,12 @@ export type Db = Kysely<Database>
 
 export interface DatabaseHandle {
   db: Db
+  /**
+   * For reads outside transactions: on SQLite a second, read-only connection that sees the last
+   * committed state and never waits behind a write batch (browsing does not queue behind
+   * checkout). Never start a transaction on it.
+   */
+  readDb: Db
   dialect: 'sqlite'
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<void>
@@ -44,6 +50,22 @@ function withStatementCache(sqlite: SqliteDatabase.Database) {
   }
 }
 
+/**
+ * The read connection runs each statement synchronously to completion in autocommit mode, so
+ * Kysely's one-query-at-a-time mutex (needed on the write connection, where a batch transaction
+ * spans many awaits) only adds queueing: this adapter tells Kysely not to take it.
+ */
+class ReadConnectionAdapter extends SqliteAdapter {
+  override get supportsMultipleConnections() {
+    return true
+  }
+}
+class ReadConnectionDialect extends SqliteDialect {
+  override createAdapter() {
+    return new ReadConnectionAdapter()
+  }
+}
+
 /** Opens the database named by `DATABASE_URL`. */
 export function connectDatabase(url: string): DatabaseHandle {
   const file = sqliteFileName(url)
@@ -65,8 +87,21 @@ export function connectDatabase(url: string): DatabaseHandle {
     }),
   })
   useGroupCommit(db)
+  let reader: Db | undefined
   return {
     db,
+    // In-memory databases are private to their connection: reads share the write connection there.
+    get readDb() {
+      if (file === ':memory:') return db
+      reader ??= new Kysely<Database>({
+        dialect: new ReadConnectionDialect({
+          database: withStatementCache(
+            new SqliteDatabase(file, { readonly: true }),
+          ) as unknown as SqliteDatabase.Database,
+        }),
+      })
+      return reader
+    },
     dialect: 'sqlite',
     async migrate() {
       const migrator = new Migrator({ db, provider: migrationProvider })
@@ -77,6 +112,7 @@ export function connectDatabase(url: string): DatabaseHandle {
       }
     },
     async close() {
+      await reader?.destroy()
       await db.destroy()
       await checkpointer?.stop()
     },
