@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, test } from 'node:test'
-import type { LightMyRequestResponse } from 'fastify'
-import { startTestApp, type TestApp } from '../testing/harness.js'
-
-const expectProblem = (res: LightMyRequestResponse, status: number, code: string) => {
-  assert.equal(res.statusCode, status, res.body)
-  assert.match(String(res.headers['content-type']), /^application\/problem\+json/)
-  assert.equal(res.json().code, code, res.body)
-}
+import { expectProblem, startTestApp, type TestApp } from '../testing/harness.js'
 
 describe('catalog: listing', () => {
   let t: TestApp
@@ -54,7 +47,7 @@ describe('catalog: listing', () => {
 
   for (const q of ['limit=0', 'limit=101', 'limit=x', 'cursor=abc', 'cursor=-1', 'sort=name']) {
     test(`GET /products?${q} is 400 VALIDATION_FAILED`, async () => {
-      expectProblem(await t.call('GET', `/api/v1/products?${q}`), 400, 'VALIDATION_FAILED')
+      await expectProblem(await t.call('GET', `/api/v1/products?${q}`), 400, 'VALIDATION_FAILED')
     })
   }
 })
@@ -99,9 +92,9 @@ describe('catalog', () => {
   })
 
   test('GET /products/:id: 404 NOT_FOUND, 400 for a malformed id', async () => {
-    expectProblem(await t.call('GET', '/api/v1/products/999999'), 404, 'NOT_FOUND')
+    await expectProblem(await t.call('GET', '/api/v1/products/999999'), 404, 'NOT_FOUND')
     for (const id of ['abc', '0', '-3', '1.5']) {
-      expectProblem(await t.call('GET', `/api/v1/products/${id}`), 400, 'VALIDATION_FAILED')
+      await expectProblem(await t.call('GET', `/api/v1/products/${id}`), 400, 'VALIDATION_FAILED')
     }
   })
 
@@ -117,7 +110,7 @@ describe('catalog', () => {
   for (const [why, body] of badCreates) {
     test(`create with ${why} is 400 and creates nothing`, async () => {
       const before = await productCount()
-      expectProblem(
+      await expectProblem(
         await t.call('POST', '/api/v1/admin/products', { token: admin, body }),
         400,
         'VALIDATION_FAILED',
@@ -148,14 +141,14 @@ describe('catalog', () => {
   test('PATCH: 404 for an unknown product, 400 for a bad body; nothing changes', async () => {
     const p = await t.createProduct({ name: 'Keep', price: 500, stock: 3 })
     const count = await productCount()
-    expectProblem(
+    await expectProblem(
       await t.call('PATCH', '/api/v1/admin/products/999999', { token: admin, body: { name: 'Ghost' } }),
       404,
       'NOT_FOUND',
     )
     assert.equal(await productCount(), count)
     for (const body of [{ price: -1 }, { name: '' }, { stock: 100 }, { price: '9' }]) {
-      expectProblem(
+      await expectProblem(
         await t.call('PATCH', `/api/v1/admin/products/${p.id}`, { token: admin, body }),
         400,
         'VALIDATION_FAILED',
@@ -181,7 +174,7 @@ describe('catalog', () => {
 
   test('stock: a correction below zero is 409 STOCK_WOULD_GO_NEGATIVE and leaves stock unchanged', async () => {
     const p = await t.createProduct({ stock: 3 })
-    expectProblem(await stock(p.id, -4), 409, 'STOCK_WOULD_GO_NEGATIVE')
+    await expectProblem(await stock(p.id, -4), 409, 'STOCK_WOULD_GO_NEGATIVE')
     assert.equal((await product(p.id)).stock, 3)
   })
 
@@ -192,21 +185,21 @@ describe('catalog', () => {
       body: { userId: 1, items: [{ productId: p.id, quantity: 3 }], payment: 'LATER' },
     })
     assert.equal(order.statusCode, 201, order.body)
-    expectProblem(await stock(p.id, -3), 409, 'STOCK_WOULD_GO_NEGATIVE')
+    await expectProblem(await stock(p.id, -3), 409, 'STOCK_WOULD_GO_NEGATIVE')
     assert.equal((await product(p.id)).stock, 2)
     assert.equal((await stock(p.id, -2)).json().stock, 0)
   })
 
   test('stock: 404 for an unknown product, 400 for a bad delta', async () => {
     const count = await productCount()
-    expectProblem(await stock(999999, 5), 404, 'NOT_FOUND')
-    expectProblem(await stock(999999, -5), 404, 'NOT_FOUND')
+    await expectProblem(await stock(999999, 5), 404, 'NOT_FOUND')
+    await expectProblem(await stock(999999, -5), 404, 'NOT_FOUND')
     assert.equal(await productCount(), count)
     const p = await t.createProduct({ stock: 4 })
     for (const delta of [0, 1.5, '3', null, 1_000_000_001]) {
-      expectProblem(await stock(p.id, delta), 400, 'VALIDATION_FAILED')
+      await expectProblem(await stock(p.id, delta), 400, 'VALIDATION_FAILED')
     }
-    expectProblem(
+    await expectProblem(
       await t.call('POST', `/api/v1/admin/products/${p.id}/stock`, { token: admin, body: {} }),
       400,
       'VALIDATION_FAILED',
@@ -223,8 +216,8 @@ describe('catalog', () => {
       ['POST', `/api/v1/admin/products/${p.id}/stock`, { delta: 50 }],
     ]
     for (const [method, url, body] of calls) {
-      expectProblem(await t.call(method as 'POST', url, { token: null, body }), 401, 'UNAUTHORIZED')
-      expectProblem(await t.call(method as 'POST', url, { token: customer, body }), 403, 'FORBIDDEN')
+      await expectProblem(await t.call(method as 'POST', url, { token: null, body }), 401, 'UNAUTHORIZED')
+      await expectProblem(await t.call(method as 'POST', url, { token: customer, body }), 403, 'FORBIDDEN')
     }
     assert.equal(await productCount(), count)
     assert.deepEqual(await product(p.id), { id: p.id, name: 'Guarded', price: 100, stock: 2 })

@@ -4,19 +4,10 @@
  */
 import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, test } from 'node:test'
-import type { LightMyRequestResponse } from 'fastify'
 import { DAY } from '../platform/clock/index.js'
-import { startTestApp, type TestApp } from '../testing/harness.js'
+import { expectProblem, startTestApp, type TestApp } from '../testing/harness.js'
 
-type Res = LightMyRequestResponse
 type UserCoupon = { id: number; status: string }
-
-const expectProblem = async (pending: Res | Promise<Res>, status: number, code: string) => {
-  const res = await pending
-  assert.equal(res.statusCode, status, res.body)
-  assert.match(String(res.headers['content-type']), /^application\/problem\+json/)
-  assert.equal(res.json().code, code, res.body)
-}
 
 describe('coupons applied to orders', () => {
   let t: TestApp

@@ -14,6 +14,7 @@ import {
   refusalSuite,
   UC,
   UNKNOWN,
+  withField,
 } from '../testing/refusals.js'
 
 /** Just outside the bounds, a float, a numeric string, null, an array, an object, and huge numbers. */
@@ -68,13 +69,6 @@ const fields: [BodyRoute, string, unknown[]][] = [
   ['grants', 'userIds.0', ID],
 ]
 
-const withField = (body: object, field: string, value: unknown) => {
-  const copy = structuredClone(body) as Record<string, unknown>
-  const keys = field.split('.')
-  const parent = keys.slice(0, -1).reduce((o, k) => o[k] as Record<string, unknown>, copy)
-  parent[keys.at(-1)!] = value
-  return copy
-}
 const shown = (value: unknown) => {
   const text = value instanceof Big ? value.text : JSON.stringify(value)
   return text.length > 40 ? `${text.slice(0, 40)}...` : text

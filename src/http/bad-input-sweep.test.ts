@@ -17,6 +17,7 @@ import {
   toJson,
   UC,
   UNKNOWN,
+  withField,
 } from '../testing/refusals.js'
 
 const deep = (n: number, open: string, close: string) => `${open.repeat(n)}${close.repeat(n)}`
@@ -95,13 +96,6 @@ const fieldsOf = (value: unknown, prefix = ''): string[] =>
   value !== null && typeof value === 'object'
     ? Object.entries(value).flatMap(([k, v]) => [`${prefix}${k}`, ...fieldsOf(v, `${prefix}${k}.`)])
     : []
-const withField = (body: object, field: string, value: unknown) => {
-  const copy = structuredClone(body) as Record<string, unknown>
-  const keys = field.split('.')
-  const parent = keys.slice(0, -1).reduce((o, k) => o[k] as Record<string, unknown>, copy)
-  parent[keys.at(-1)!] = value
-  return copy
-}
 
 describe('junk bodies never give a 500', () => {
   let app: RefusalApp

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, test } from 'node:test'
-import type { LightMyRequestResponse } from 'fastify'
 import { MINUTE } from '../platform/clock/index.js'
-import { startTestApp, type TestApp } from '../testing/harness.js'
+import { expectProblem, startTestApp, type TestApp } from '../testing/harness.js'
 
 const MIN = 100
 const MAX_CHARGE = 30_000
 const MAX_BALANCE = 50_000
-
-const expectProblem = (res: LightMyRequestResponse, status: number, code: string) => {
-  assert.equal(res.statusCode, status, res.body)
-  assert.match(String(res.headers['content-type']), /^application\/problem\+json/)
-  assert.equal(res.json().code, code, res.body)
-}
 
 describe('points', () => {
   let t: TestApp
@@ -88,7 +81,7 @@ describe('points', () => {
       const u = await newUser()
       await t.charge(u.id, 1_000)
       const res = await charge(u.id, amount, u.token)
-      expectProblem(res, 400, 'VALIDATION_FAILED')
+      await expectProblem(res, 400, 'VALIDATION_FAILED')
       assert.deepEqual(
         res.json().errors.map((e: { path: string }) => e.path),
         ['body/amount'],
@@ -103,12 +96,12 @@ describe('points', () => {
     await t.charge(u.id, MAX_CHARGE)
     await t.charge(u.id, MAX_BALANCE - MAX_CHARGE - MIN)
     const res = await charge(u.id, MIN + 1, u.token)
-    expectProblem(res, 409, 'POINTS_LIMIT_EXCEEDED')
+    await expectProblem(res, 409, 'POINTS_LIMIT_EXCEEDED')
     assert.equal(await balance(u.id), MAX_BALANCE - MIN)
     assert.equal((await history(u.id)).items.length, 2)
 
     assert.equal((await charge(u.id, MIN, u.token)).json().balance, MAX_BALANCE)
-    expectProblem(await charge(u.id, MIN, u.token), 409, 'POINTS_LIMIT_EXCEEDED')
+    await expectProblem(await charge(u.id, MIN, u.token), 409, 'POINTS_LIMIT_EXCEEDED')
     assert.equal(await balance(u.id), MAX_BALANCE)
     assert.equal((await history(u.id)).items.length, 3)
   })
@@ -127,7 +120,7 @@ describe('points', () => {
     const cancel = await t.call('POST', `/api/v1/orders/${order.json().id}/cancel`, { token: u.token })
     assert.equal(cancel.statusCode, 200, cancel.body)
     assert.equal(await balance(u.id), MAX_BALANCE + 10_000)
-    expectProblem(await charge(u.id, MIN, u.token), 409, 'POINTS_LIMIT_EXCEEDED')
+    await expectProblem(await charge(u.id, MIN, u.token), 409, 'POINTS_LIMIT_EXCEEDED')
     assert.equal(await balance(u.id), MAX_BALANCE + 10_000)
   })
 
@@ -207,8 +200,12 @@ describe('points', () => {
       ['GET', `${base}/history`, undefined],
     ]
     for (const [method, url, body] of calls) {
-      expectProblem(await t.call(method as 'GET', url, { token: null, body }), 401, 'UNAUTHORIZED')
-      expectProblem(await t.call(method as 'GET', url, { token: stranger.token, body }), 403, 'FORBIDDEN')
+      await expectProblem(await t.call(method as 'GET', url, { token: null, body }), 401, 'UNAUTHORIZED')
+      await expectProblem(
+        await t.call(method as 'GET', url, { token: stranger.token, body }),
+        403,
+        'FORBIDDEN',
+      )
     }
     assert.equal(await balance(u.id), 2_000)
     assert.equal(await walletExists(stranger.id), false)
@@ -225,14 +222,14 @@ describe('points', () => {
       `/api/v1/points/users/${u.id}/history?cursor=x`,
       `/api/v1/points/users/${u.id}/history?page=2`,
     ]) {
-      expectProblem(await t.call('GET', url, { token: u.token }), 400, 'VALIDATION_FAILED')
+      await expectProblem(await t.call('GET', url, { token: u.token }), 400, 'VALIDATION_FAILED')
     }
-    expectProblem(
+    await expectProblem(
       await t.call('POST', '/api/v1/points/users/0/charge', { token: u.token, body: { amount: 1_000 } }),
       400,
       'VALIDATION_FAILED',
     )
-    expectProblem(
+    await expectProblem(
       await t.call('POST', `/api/v1/points/users/${u.id}/charge`, {
         token: u.token,
         body: { amount: 1_000, x: 1 },
@@ -252,7 +249,7 @@ describe('points', () => {
     assert.equal(replay.statusCode, 200)
     assert.equal(replay.headers['idempotent-replayed'], 'true')
     assert.deepEqual(replay.json(), first.json())
-    expectProblem(await charge(u.id, 9_000, u.token, key), 422, 'IDEMPOTENCY_KEY_REUSED')
+    await expectProblem(await charge(u.id, 9_000, u.token, key), 422, 'IDEMPOTENCY_KEY_REUSED')
     assert.equal(await balance(u.id), 4_000)
     assert.equal((await history(u.id)).items.length, 1)
   })

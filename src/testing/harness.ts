@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 /**
  * Starts a real Floodgate (real SQLite, real HTTP stack through `inject`) on a manual clock for a
  * test, with helpers to mint tokens and seed data through the admin API.
@@ -145,4 +146,16 @@ export async function startTestApp(
     invariants: () => assertInvariants(runtime.db),
     close: () => runtime.close(),
   }
+}
+
+/** Asserts a refusal: the status, problem+json, and the stable code. */
+export async function expectProblem(
+  pending: LightMyRequestResponse | Promise<LightMyRequestResponse>,
+  status: number,
+  code: string,
+): Promise<void> {
+  const res = await pending
+  assert.equal(res.statusCode, status, res.body)
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/)
+  assert.equal(res.json().code, code, res.body)
 }

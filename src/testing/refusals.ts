@@ -166,3 +166,12 @@ export function refusalSuite(title: string, cases: Case[]): void {
     }
   })
 }
+
+/** A copy of `body` with the field at a dotted path (`items.0.quantity`) set to `value`. */
+export const withField = (body: object, field: string, value: unknown) => {
+  const copy = structuredClone(body) as Record<string, unknown>
+  const keys = field.split('.')
+  const parent = keys.slice(0, -1).reduce((o, k) => o[k] as Record<string, unknown>, copy)
+  parent[keys.at(-1)!] = value
+  return copy
+}
