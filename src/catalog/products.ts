@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import type { Clock } from '../platform/clock/index.js'
 import { cursorId, type Db, type Page, type ProductRow, pageOf } from '../platform/db/index.js'
 import { AppError, notFound } from '../platform/errors/index.js'
+import { productCacheFor } from './product-cache.js'
 
 export interface Product {
   id: number
@@ -62,6 +63,7 @@ export async function updateProduct(
       .set({ ...patch, updated_at: deps.clock.now() })
       .where('id', '=', id)
       .execute()
+    productCacheFor(deps.db).changed([id])
   }
   return getProduct(deps.db, id)
 }
@@ -92,5 +94,6 @@ export async function adjustStock(
       `product ${id} has ${product.stock} on the shelf; cannot apply ${delta}`,
     )
   }
+  productCacheFor(deps.db).changed([id])
   return getProduct(deps.db, id)
 }

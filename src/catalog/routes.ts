@@ -4,6 +4,7 @@ import { Id, PageQuery, problems } from '../http/schemas.js'
 import type { App } from '../http/types.js'
 import type { Clock } from '../platform/clock/index.js'
 import type { Db } from '../platform/db/index.js'
+import { productCacheFor } from './product-cache.js'
 import { adjustStock, createProduct, getProduct, listProducts, updateProduct } from './products.js'
 
 const Product = Type.Object({ id: Id, name: Type.String(), price: Type.Integer(), stock: Type.Integer() })
@@ -13,6 +14,7 @@ const Price = Type.Integer({ minimum: 0, maximum: 1_000_000_000 })
 
 export function catalogRoutes(app: App, deps: { db: Db; readDb: Db; clock: Clock }): void {
   const { readDb } = deps
+  const cache = productCacheFor(deps.db)
 
   app.get('/api/v1/products', {
     config: { access: 'public' },
@@ -39,7 +41,7 @@ export function catalogRoutes(app: App, deps: { db: Db; readDb: Db; clock: Clock
       params: ProductParams,
       response: { 200: Product, ...problems(400, 404) },
     },
-    handler: (req) => getProduct(readDb, req.params.productId),
+    handler: (req) => cache.get(req.params.productId, () => getProduct(readDb, req.params.productId)),
   })
 
   app.post('/api/v1/admin/products', {

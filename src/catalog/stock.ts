@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
-import { affected, type Db } from '../platform/db/index.js'
+import { affected, type Db, type Unit } from '../platform/db/index.js'
+import { productCacheFor } from './product-cache.js'
 
 export interface StockLine {
   productId: number
@@ -12,21 +13,23 @@ export interface StockLine {
  * database refuses the write instead of us checking first and racing. Returns the product ids
  * that lacked stock (the caller rolls the transaction back). Raw SQL: hot path (platform/db/raw.ts).
  */
-export async function takeStock(trx: Db, lines: StockLine[], now: number): Promise<number[]> {
+export async function takeStock(trx: Db, unit: Unit, lines: StockLine[], now: number): Promise<number[]> {
   const short: number[] = []
   for (const { productId, quantity } of lines) {
     const result = await sql`update products set stock = stock - ${quantity}, updated_at = ${now}
       where id = ${productId} and stock >= ${quantity}`.execute(trx)
     if (affected(result) === 0) short.push(productId)
   }
+  unit.afterCommit(() => productCacheFor(unit.root).changed(lines.map((l) => l.productId)))
   return short
 }
 
 /** Puts units of a cancelled or expired order back on the shelf. */
-export async function returnStock(trx: Db, lines: StockLine[], now: number): Promise<void> {
+export async function returnStock(trx: Db, unit: Unit, lines: StockLine[], now: number): Promise<void> {
   for (const { productId, quantity } of lines) {
     await sql`update products set stock = stock + ${quantity}, updated_at = ${now} where id = ${productId}`.execute(
       trx,
     )
   }
+  unit.afterCommit(() => productCacheFor(unit.root).changed(lines.map((l) => l.productId)))
 }

@@ -16,13 +16,13 @@ export async function cancelOrder(
   orderId: number,
 ): Promise<Order> {
   const now = deps.clock.now()
-  const outcome = await transact(deps.db, async (trx) => {
+  const outcome = await transact(deps.db, async (trx, unit) => {
     const order = await findVisibleOrder(trx, principal, orderId)
     if (isOverdue(order, now)) {
-      await endOrder(trx, order, 'EXPIRED', now)
+      await endOrder(trx, unit, order, 'EXPIRED', now)
       return 'expired' as const
     }
-    if (!(await endOrder(trx, order, 'CANCELLED', now))) {
+    if (!(await endOrder(trx, unit, order, 'CANCELLED', now))) {
       throw new AppError('ORDER_NOT_CANCELLABLE', `order ${orderId} is ${order.status}`)
     }
     return toOrder((await loadOrderRow(trx, orderId))!, await loadItems(trx, [orderId]))

@@ -21,11 +21,11 @@ export async function payOrder(
   orderId: number,
 ): Promise<Order> {
   const now = deps.clock.now()
-  const outcome = await transact(deps.db, async (trx) => {
+  const outcome = await transact(deps.db, async (trx, unit) => {
     const order = await findVisibleOrder(trx, principal, orderId)
     if (isOverdue(order, now)) {
       // The window closed before anyone swept it: expire now (committed), then refuse.
-      await endOrder(trx, order, 'EXPIRED', now)
+      await endOrder(trx, unit, order, 'EXPIRED', now)
       return 'expired' as const
     }
     if (order.status === 'EXPIRED') return 'expired' as const

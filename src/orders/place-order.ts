@@ -35,7 +35,7 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   const now = deps.clock.now()
   const payNow = (input.payment ?? 'POINTS') === 'POINTS'
 
-  const order = await transact(deps.db, async (trx) => {
+  const order = await transact(deps.db, async (trx, unit) => {
     const { rows: products } = await sql<{ id: number; name: string; price: number }>`
       select id, name, price from products where id in (${sql.join(ids)})`.execute(trx)
     const byId = new Map(products.map((p) => [Number(p.id), p]))
@@ -65,7 +65,7 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
         ? 0
         : await quoteCoupon(trx, { userCouponId: input.userCouponId, userId: input.userId, totalAmount, now })
 
-    const short = await takeStock(trx, input.items, now)
+    const short = await takeStock(trx, unit, input.items, now)
     if (short.length > 0) {
       throw new AppError(
         'INSUFFICIENT_STOCK',

@@ -1,7 +1,7 @@
 import { returnStock } from '../catalog/index.js'
 import { releaseCoupon } from '../coupons/index.js'
 import { appendEvents } from '../outbox/index.js'
-import type { Db, OrderRow, OrderStatus } from '../platform/db/index.js'
+import type { Db, OrderRow, OrderStatus, Unit } from '../platform/db/index.js'
 import { refundOrder } from '../points/index.js'
 import { eventPayload, loadItems, loadOrderRow, toOrder } from './order-view.js'
 import { canMove } from './state.js'
@@ -13,6 +13,7 @@ import { canMove } from './state.js'
  */
 export async function endOrder(
   trx: Db,
+  unit: Unit,
   order: OrderRow,
   to: Extract<OrderStatus, 'CANCELLED' | 'EXPIRED'>,
   now: number,
@@ -28,6 +29,7 @@ export async function endOrder(
   const items = await loadItems(trx, [order.id])
   await returnStock(
     trx,
+    unit,
     items.map((i) => ({ productId: Number(i.product_id), quantity: Number(i.quantity) })),
     now,
   )

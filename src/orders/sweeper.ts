@@ -27,8 +27,8 @@ export async function expireOverdueOrders(deps: { db: Db; clock: Clock }, batch 
 
 /** Expires one overdue order in its own unit; false if it was paid, cancelled or expired meanwhile. */
 export function expireOrder(db: Db, orderId: number, now: number): Promise<boolean> {
-  return transact(db, async (trx) => {
+  return transact(db, async (trx, unit) => {
     const order = await loadOrderRow(trx, orderId)
-    return order && isOverdue(order, now) ? endOrder(trx, order, 'EXPIRED', now) : false
+    return order && isOverdue(order, now) ? endOrder(trx, unit, order, 'EXPIRED', now) : false
   })
 }

@@ -8,9 +8,28 @@ import type { Db } from './connect.js'
  * nobody hears "done" before the commit. The commit (WAL page writes) is paid once per batch
  * instead of once per order (hot-product numbers before and after in docs/benchmarks.md).
  */
+/** What a unit of work can ask of the transaction it runs in. */
+export interface Unit {
+  /** The database the unit commits to (keys per-database state such as caches). */
+  root: Db
+  /** Runs `fn` once the unit's writes are committed (never if they roll back). */
+  afterCommit(fn: () => void): void
+}
+
+export type UnitFn<T> = (trx: Db, unit: Unit) => Promise<T>
+
+function newUnit(root: Db) {
+  const hooks: (() => void)[] = []
+  const unit: Unit = { root, afterCommit: (fn) => void hooks.push(fn) }
+  const committed = () => {
+    for (const hook of hooks) hook()
+  }
+  return { unit, committed }
+}
+
 export class GroupCommit {
   private queue: {
-    fn: (trx: Db) => Promise<unknown>
+    fn: UnitFn<unknown>
     resolve: (v: unknown) => void
     reject: (e: unknown) => void
   }[] = []
@@ -21,7 +40,7 @@ export class GroupCommit {
     private readonly maxBatch = 64,
   ) {}
 
-  run<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
+  run<T>(fn: UnitFn<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject })
       if (!this.running) {
@@ -38,12 +57,13 @@ export class GroupCommit {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch)
         const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = []
+        const units = batch.map(() => newUnit(this.db))
         try {
           await this.db.transaction().execute(async (trx) => {
-            for (const unit of batch) {
+            for (const [i, unit] of batch.entries()) {
               await sql`savepoint unit`.execute(trx)
               try {
-                outcomes.push({ ok: true, value: await unit.fn(trx) })
+                outcomes.push({ ok: true, value: await unit.fn(trx, units[i]!.unit) })
                 await sql`release unit`.execute(trx)
               } catch (error) {
                 await sql`rollback to unit`.execute(trx)
@@ -59,8 +79,10 @@ export class GroupCommit {
         }
         batch.forEach((unit, i) => {
           const outcome = outcomes[i]!
-          if (outcome.ok) unit.resolve(outcome.value)
-          else unit.reject(outcome.error)
+          if (outcome.ok) {
+            units[i]!.committed()
+            unit.resolve(outcome.value)
+          } else unit.reject(outcome.error)
         })
       }
     } finally {
@@ -81,7 +103,11 @@ export function useGroupCommit(db: Db): void {
  * `db.transaction()` so that the database decides how units are committed (grouped on SQLite, one
  * transaction each on a server database). Never call it from inside another unit.
  */
-export function transact<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+export async function transact<T>(db: Db, fn: UnitFn<T>): Promise<T> {
   const runner = runners.get(db)
-  return runner ? runner.run(fn) : db.transaction().execute(fn)
+  if (runner) return runner.run(fn)
+  const { unit, committed } = newUnit(db)
+  const result = await db.transaction().execute((trx) => fn(trx, unit))
+  committed()
+  return result
 }
