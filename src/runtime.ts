@@ -44,7 +44,7 @@ export interface RuntimeOptions {
 
 export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   const clock = opts.clock ?? systemClock
-  const handle = connectDatabase(config.databaseUrl)
+  const handle = connectDatabase(config.databaseUrl, config.dbPool)
   await handle.migrate()
   const { db } = handle
   const seeded = config.seed === 'demo' ? await seedDemo({ db, clock }) : false

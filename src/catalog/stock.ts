@@ -15,7 +15,8 @@ export interface StockLine {
  */
 export async function takeStock(trx: Db, unit: Unit, lines: StockLine[], now: number): Promise<number[]> {
   const short: number[] = []
-  for (const { productId, quantity } of lines) {
+  // Always lock rows in id order, so two multi-line orders can never deadlock each other.
+  for (const { productId, quantity } of [...lines].sort((a, b) => a.productId - b.productId)) {
     const result = await sql`update products set stock = stock - ${quantity}, updated_at = ${now}
       where id = ${productId} and stock >= ${quantity}`.execute(trx)
     if (affected(result) === 0) short.push(productId)

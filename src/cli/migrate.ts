@@ -4,7 +4,7 @@ import { connectDatabase } from '../platform/db/index.js'
 
 async function main() {
   const config = loadConfig()
-  const handle = connectDatabase(config.databaseUrl)
+  const handle = connectDatabase(config.databaseUrl, config.dbPool)
   try {
     await handle.migrate()
     process.stdout.write(`migrations applied to ${redactUrl(config.databaseUrl)}\n`)

@@ -21,6 +21,8 @@ export interface Config {
   port: number
   host: string
   databaseUrl: string
+  /** MySQL/MariaDB connection pool (ignored for SQLite). */
+  dbPool: { size: number; statementTimeoutMs: number }
   /** Where the embedded default keeps its files (SQLite database, generated JWT secret). */
   dataDir: string
   seed: 'demo' | 'none'
@@ -76,9 +78,9 @@ export function loadConfig(env: Env = process.env): Config {
   const nodeEnv =
     env['NODE_ENV'] === 'production' ? 'production' : env['NODE_ENV'] === 'test' ? 'test' : 'development'
   const databaseUrl = env['DATABASE_URL'] || 'sqlite:./data/floodgate.db'
-  if (!/^sqlite:/.test(databaseUrl)) {
+  if (!/^(sqlite:|mysql:\/\/|mariadb:\/\/)/.test(databaseUrl)) {
     problems.push(
-      `DATABASE_URL must start with sqlite: (e.g. sqlite:./data/floodgate.db or sqlite::memory:), got "${redactUrl(databaseUrl)}"`,
+      `DATABASE_URL must be sqlite:<file>, sqlite::memory: or mysql://user:pass@host:3306/db, got "${redactUrl(databaseUrl)}"`,
     )
   }
 
@@ -115,6 +117,10 @@ export function loadConfig(env: Env = process.env): Config {
     port: int('PORT', 3000, 0, 65535),
     host: env['HOST'] || '127.0.0.1',
     databaseUrl,
+    dbPool: {
+      size: int('DB_POOL_SIZE', 10, 1, 1000),
+      statementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', 5000, 100, 600_000),
+    },
     dataDir: path.resolve(env['DATA_DIR'] || './data'),
     seed: oneOf('SEED', 'demo', ['demo', 'none'] as const),
     jwt,

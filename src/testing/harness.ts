@@ -10,6 +10,7 @@ import { loadConfig } from '../config/index.js'
 import { createResponseValidator } from '../contract/index.js'
 import { DAY, ManualClock } from '../platform/clock/index.js'
 import { createRuntime, type Runtime } from '../runtime.js'
+import { createTestDatabase } from './backend.js'
 import { assertInvariants } from './invariants.js'
 
 const validate = createResponseValidator(
@@ -68,8 +69,9 @@ export async function startTestApp(
   opts: { logStream?: NodeJS.WritableStream } = {},
 ): Promise<TestApp> {
   const clock = new ManualClock(Date.parse('2026-03-02T09:00:00.000Z'))
+  const database = await createTestDatabase()
   const config = loadConfig({
-    DATABASE_URL: 'sqlite::memory:',
+    DATABASE_URL: database.url,
     SEED: 'none',
     JWT_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
@@ -144,7 +146,10 @@ export async function startTestApp(
       )
     },
     invariants: () => assertInvariants(runtime.db),
-    close: () => runtime.close(),
+    async close() {
+      await runtime.close()
+      await database.drop()
+    },
   }
 }
 

@@ -42,15 +42,15 @@ export async function assertInvariants(db: Db): Promise<void> {
     where not exists (select 1 from point_wallets w where w.user_id = t.user_id)`.execute(db)
   assert.equal(Number(orphans.rows[0]!.n), 0, 'history rows without a wallet')
 
-  const coupons = await sql<{ id: number; issued: number; total: number; rows: number }>`
+  const coupons = await sql<{ id: number; issued: number; total: number; held: number }>`
     select c.id, c.issued_quantity as issued, c.total_quantity as total,
-      (select count(*) from user_coupons u where u.coupon_id = c.id) as rows
+      (select count(*) from user_coupons u where u.coupon_id = c.id) as held
     from coupons c`.execute(db)
   for (const c of coupons.rows) {
     assert.equal(
       Number(c.issued),
-      Number(c.rows),
-      `coupon ${c.id}: issued ${c.issued} != user coupons ${c.rows}`,
+      Number(c.held),
+      `coupon ${c.id}: issued ${c.issued} != user coupons ${c.held}`,
     )
     assert.ok(Number(c.issued) <= Number(c.total), `coupon ${c.id} issued beyond its quantity`)
   }

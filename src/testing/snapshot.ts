@@ -1,26 +1,30 @@
 import { sql } from 'kysely'
 import type { Db } from '../platform/db/index.js'
 
-const TABLES = [
-  'users',
-  'products',
-  'point_wallets',
-  'point_transactions',
-  'coupons',
-  'user_coupons',
-  'orders',
-  'order_items',
-  'outbox',
-  'idempotency_keys',
-] as const
+/** Each table with its key, so snapshots are ordered the same on every database. */
+const KEYS = {
+  users: 'id',
+  products: 'id',
+  point_wallets: 'user_id',
+  point_transactions: 'id',
+  coupons: 'id',
+  user_coupons: 'id',
+  orders: 'id',
+  order_items: 'id',
+  outbox: 'id',
+  idempotency_keys: 'user_id, scope, idem_key',
+} as const
+const TABLES = Object.keys(KEYS) as (keyof typeof KEYS)[]
 
-export type Snapshot = Record<(typeof TABLES)[number], unknown[]>
+export type Snapshot = Record<keyof typeof KEYS, unknown[]>
 
 /** Every row of every table, in insertion order: a refused request must leave all of it as it was. */
 export async function snapshot(db: Db): Promise<Snapshot> {
   const out: Partial<Snapshot> = {}
   for (const table of TABLES) {
-    out[table] = (await sql`select * from ${sql.table(table)} order by rowid`.execute(db)).rows
+    out[table] = (
+      await sql`select * from ${sql.table(table)} order by ${sql.raw(KEYS[table])}`.execute(db)
+    ).rows
   }
   return out as Snapshot
 }
@@ -38,7 +42,7 @@ export async function restore(db: Db, snap: Snapshot): Promise<void> {
 }
 
 /** The relay marks events published in the background: that is bookkeeping, not a change. */
-const comparable = (snap: Snapshot, table: (typeof TABLES)[number]) =>
+const comparable = (snap: Snapshot, table: keyof typeof KEYS) =>
   JSON.stringify(
     table === 'outbox' ? snap.outbox.map((row) => ({ ...(row as object), published_at: null })) : snap[table],
   )

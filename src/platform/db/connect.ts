@@ -1,12 +1,9 @@
-import fs from 'node:fs'
-import path from 'node:path'
-import SqliteDatabase from 'better-sqlite3'
-import { Kysely, SqliteAdapter, SqliteDialect } from 'kysely'
+import type { Kysely } from 'kysely'
 import { Migrator } from 'kysely/migration'
-import { startCheckpointer } from './checkpointer.js'
 import { migrationProvider } from './migrations/index.js'
+import { connectMysql, type PoolOptions } from './mysql.js'
 import type { Database } from './schema.js'
-import { useGroupCommit } from './transact.js'
+import { connectSqlite } from './sqlite.js'
 
 export type Db = Kysely<Database>
 
@@ -18,103 +15,25 @@ export interface DatabaseHandle {
    * checkout). Never start a transaction on it.
    */
   readDb: Db
-  dialect: 'sqlite'
+  dialect: 'sqlite' | 'mysql'
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<void>
   close(): Promise<void>
 }
 
-/** Parses `sqlite:./path.db` or `sqlite::memory:` into a file name better-sqlite3 understands. */
-export function sqliteFileName(url: string): string {
-  const rest = url.replace(/^sqlite:/, '')
-  if (rest === ':memory:' || rest === '') return ':memory:'
-  return path.resolve(rest.replace(/^\/\//, ''))
+export type { PoolOptions } from './mysql.js'
+
+/** Opens the database named by `DATABASE_URL`: `sqlite:…` (embedded) or `mysql://…` / `mariadb://…`. */
+export function connectDatabase(url: string, pool?: PoolOptions): DatabaseHandle {
+  return /^(mysql|mariadb):\/\//.test(url) ? connectMysql(url, pool) : connectSqlite(url)
 }
 
-/**
- * better-sqlite3 compiles a statement on every `prepare`; Kysely prepares per query. Caching
- * statements by SQL text removes that cost from the hot path (the SQL set is small and fixed).
- */
-function withStatementCache(sqlite: SqliteDatabase.Database) {
-  const cache = new Map<string, SqliteDatabase.Statement>()
-  return {
-    close: () => sqlite.close(),
-    prepare(sql: string) {
-      let stmt = cache.get(sql)
-      if (!stmt) {
-        stmt = sqlite.prepare(sql)
-        if (cache.size < 1000) cache.set(sql, stmt)
-      }
-      return stmt
-    },
-  }
-}
-
-/**
- * The read connection runs each statement synchronously to completion in autocommit mode, so
- * Kysely's one-query-at-a-time mutex (needed on the write connection, where a batch transaction
- * spans many awaits) only adds queueing: this adapter tells Kysely not to take it.
- */
-class ReadConnectionAdapter extends SqliteAdapter {
-  override get supportsMultipleConnections() {
-    return true
-  }
-}
-class ReadConnectionDialect extends SqliteDialect {
-  override createAdapter() {
-    return new ReadConnectionAdapter()
-  }
-}
-
-/** Opens the database named by `DATABASE_URL`. */
-export function connectDatabase(url: string): DatabaseHandle {
-  const file = sqliteFileName(url)
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true })
-  const sqlite = new SqliteDatabase(file)
-  // WAL lets readers proceed during a write; NORMAL sync is durable across process crashes
-  // (only an OS crash can lose the last transactions). busy_timeout covers a second process
-  // (e.g. the migrate CLI) holding the write lock briefly.
-  sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma('synchronous = NORMAL')
-  sqlite.pragma('busy_timeout = 5000')
-  sqlite.pragma('foreign_keys = ON')
-  // Checkpoints run in a worker (checkpointer.ts); this is only the safety net (~80 MB of WAL).
-  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file)
-  if (checkpointer) sqlite.pragma('wal_autocheckpoint = 20000')
-  const db = new Kysely<Database>({
-    dialect: new SqliteDialect({
-      database: withStatementCache(sqlite) as unknown as SqliteDatabase.Database,
-    }),
-  })
-  useGroupCommit(db)
-  let reader: Db | undefined
-  return {
-    db,
-    // In-memory databases are private to their connection: reads share the write connection there.
-    get readDb() {
-      if (file === ':memory:') return db
-      reader ??= new Kysely<Database>({
-        dialect: new ReadConnectionDialect({
-          database: withStatementCache(
-            new SqliteDatabase(file, { readonly: true }),
-          ) as unknown as SqliteDatabase.Database,
-        }),
-      })
-      return reader
-    },
-    dialect: 'sqlite',
-    async migrate() {
-      const migrator = new Migrator({ db, provider: migrationProvider })
-      const { error, results } = await migrator.migrateToLatest()
-      const failed = results?.find((r) => r.status === 'Error')
-      if (error || failed) {
-        throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`)
-      }
-    },
-    async close() {
-      await reader?.destroy()
-      await db.destroy()
-      await checkpointer?.stop()
-    },
+/** Applies pending migrations (Kysely takes a lock first on MySQL, so concurrent starts are safe). */
+export async function migrateToLatest(db: Db): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider })
+  const { error, results } = await migrator.migrateToLatest()
+  const failed = results?.find((r) => r.status === 'Error')
+  if (error || failed) {
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`)
   }
 }

@@ -106,8 +106,15 @@ export function useGroupCommit(db: Db): void {
 export async function transact<T>(db: Db, fn: UnitFn<T>): Promise<T> {
   const runner = runners.get(db)
   if (runner) return runner.run(fn)
-  const { unit, committed } = newUnit(db)
-  const result = await db.transaction().execute((trx) => fn(trx, unit))
-  committed()
-  return result
+  // A server database may pick this unit as a deadlock victim: it rolled back whole, so run it again.
+  for (let attempt = 1; ; attempt++) {
+    const { unit, committed } = newUnit(db)
+    try {
+      const result = await db.transaction().execute((trx) => fn(trx, unit))
+      committed()
+      return result
+    } catch (error) {
+      if (attempt >= 3 || (error as { code?: string }).code !== 'ER_LOCK_DEADLOCK') throw error
+    }
+  }
 }
