@@ -33,6 +33,8 @@ export interface AppDeps {
   db: Db
   /** For public reads outside transactions (see DatabaseHandle.readDb). */
   readDb: Db
+  /** True when this process sees every write (the embedded SQLite default), so reads may be cached exactly. */
+  soleWriter: boolean
   clock: Clock
   cache: Cache
   verifier: TokenVerifier
@@ -124,7 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerIdempotency(app, { db, clock })
 
   healthRoutes(app, deps.probes ?? [databaseProbe(db)])
-  catalogRoutes(app, { db, readDb: deps.readDb, clock })
+  catalogRoutes(app, { db, readDb: deps.readDb, clock, cacheProductReads: deps.soleWriter })
   rankingRoutes(app, { topProducts: deps.topProducts })
   pointsRoutes(app, { db, clock, config })
   couponRoutes(app, { db, readDb: deps.readDb, clock })

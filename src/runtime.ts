@@ -63,6 +63,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     config,
     db,
     readDb: handle.readDb,
+    // Several instances may share a MySQL database; the in-process product cache would miss their writes.
+    soleWriter: handle.dialect === 'sqlite',
     clock,
     cache,
     verifier,

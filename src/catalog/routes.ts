@@ -12,9 +12,19 @@ const ProductParams = Type.Object({ productId: Id }, { additionalProperties: fal
 const Name = Type.String({ minLength: 1, maxLength: 200 })
 const Price = Type.Integer({ minimum: 0, maximum: 1_000_000_000 })
 
-export function catalogRoutes(app: App, deps: { db: Db; readDb: Db; clock: Clock }): void {
+export interface CatalogDeps {
+  db: Db
+  readDb: Db
+  clock: Clock
+  /** Serve product reads from the exact in-process cache: only when this process sees every write. */
+  cacheProductReads: boolean
+}
+
+export function catalogRoutes(app: App, deps: CatalogDeps): void {
   const { readDb } = deps
   const cache = productCacheFor(deps.db)
+  const readProduct = (id: number) =>
+    deps.cacheProductReads ? cache.get(id, () => getProduct(readDb, id)) : getProduct(readDb, id)
 
   app.get('/api/v1/products', {
     config: { access: 'public' },
@@ -41,7 +51,7 @@ export function catalogRoutes(app: App, deps: { db: Db; readDb: Db; clock: Clock
       params: ProductParams,
       response: { 200: Product, ...problems(400, 404) },
     },
-    handler: (req) => cache.get(req.params.productId, () => getProduct(readDb, req.params.productId)),
+    handler: (req) => readProduct(req.params.productId),
   })
 
   app.post('/api/v1/admin/products', {
