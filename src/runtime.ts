@@ -55,7 +55,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const verifier = createTokenVerifier({ ...config.jwt, secret }, () => clock.now())
   const cache = new MemoryCache(clock)
   const bus = new InProcessBus()
-  const relay = new OutboxRelay({ db, clock, publisher: bus })
+  const relay = new OutboxRelay({ db, clock, publisher: bus, lockRows: handle.dialect === 'mysql' })
 
   const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics })
   const app = await buildApp({

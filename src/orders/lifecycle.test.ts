@@ -198,7 +198,7 @@ describe('order lifecycle', () => {
     await t.call('POST', `/api/v1/orders/${paid.id}/cancel`, { token: b.token })
     t.clock.advance(11 * MINUTE)
     await t.runtime.sweep()
-    await t.runtime.relay.drainAll()
+    await t.runtime.relay.flush()
     const mine = delivered.filter((e) => e.aggregateId === paid.id || e.aggregateId === later.id)
     assert.deepEqual(
       mine.map((e) => `${e.aggregateId}:${e.type}`),

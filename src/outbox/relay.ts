@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto'
 import { setTimeout as wait } from 'node:timers/promises'
 import type { Clock } from '../platform/clock/index.js'
-import type { Db } from '../platform/db/index.js'
+import { type Db, transact } from '../platform/db/index.js'
 import type { EventPublisher } from './bus.js'
 import type { OrderEventType } from './events.js'
+
+/** How long a claimed batch is reserved for its relay before another may take it over. */
+const LEASE_MS = 30_000
 
 export interface RelayOptions {
   db: Db
@@ -10,6 +14,8 @@ export interface RelayOptions {
   publisher: EventPublisher
   batchSize?: number
   pollIntervalMs?: number
+  /** Lock rows while claiming (MySQL: FOR UPDATE SKIP LOCKED); SQLite's single writer needs none. */
+  lockRows?: boolean
   /** How long `notify` waits to gather more events into one drain. */
   coalesceMs?: number
   onError?: (error: unknown) => void
@@ -25,6 +31,8 @@ export class OutboxRelay {
   private draining: Promise<number> | undefined
   private again = false
   private readonly batchSize: number
+  /** This relay's identity in claims. */
+  private readonly owner = randomUUID()
 
   constructor(private readonly opts: RelayOptions) {
     this.batchSize = opts.batchSize ?? 200
@@ -65,7 +73,13 @@ export class OutboxRelay {
       })
   }
 
-  /** Publishes everything pending now. Returns how many events were delivered. */
+  /** Waits for a drain in flight, then publishes everything still pending (shutdown, tests). */
+  async flush(): Promise<number> {
+    await this.draining
+    return this.drainAll()
+  }
+
+  /** Publishes everything pending now that no other relay holds. Returns how many events went out. */
   async drainAll(): Promise<number> {
     let total = 0
     for (;;) {
@@ -75,15 +89,37 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * Claims the next batch for this relay for `LEASE_MS`: a short transaction that takes only rows
+   * nobody holds (on MySQL also skipping rows another relay is claiming right now). Publishing then
+   * happens outside any transaction; a relay that dies leaves its claim to expire.
+   */
+  private async claimBatch() {
+    const { db, clock } = this.opts
+    const now = clock.now()
+    return transact(db, async (trx) => {
+      let free = trx
+        .selectFrom('outbox')
+        .select('id')
+        .where('published_at', 'is', null)
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
+        .orderBy('id')
+        .limit(this.batchSize)
+      if (this.opts.lockRows) free = free.forUpdate().skipLocked()
+      const ids = (await free.execute()).map((r) => r.id)
+      if (ids.length === 0) return []
+      await trx
+        .updateTable('outbox')
+        .set({ claimed_by: this.owner, claimed_until: now + LEASE_MS })
+        .where('id', 'in', ids)
+        .execute()
+      return trx.selectFrom('outbox').selectAll().where('id', 'in', ids).orderBy('id').execute()
+    })
+  }
+
   private async drainBatch(): Promise<number> {
     const { db, clock, publisher } = this.opts
-    const rows = await db
-      .selectFrom('outbox')
-      .selectAll()
-      .where('published_at', 'is', null)
-      .orderBy('id')
-      .limit(this.batchSize)
-      .execute()
+    const rows = await this.claimBatch()
     const published: number[] = []
     try {
       for (const row of rows) {
@@ -103,10 +139,11 @@ export class OutboxRelay {
           .updateTable('outbox')
           .set({ published_at: clock.now() })
           .where('id', 'in', published)
+          .where('claimed_by', '=', this.owner)
           .execute()
       }
     }
-    return published.length
+    return rows.length
   }
 
   /** Deletes published events older than `before` (the outbox is a queue, not an archive). */

@@ -41,10 +41,17 @@ export async function restore(db: Db, snap: Snapshot): Promise<void> {
   }
 }
 
-/** The relay marks events published in the background: that is bookkeeping, not a change. */
+/** The relay claims and marks events in the background: that is bookkeeping, not a change. */
 const comparable = (snap: Snapshot, table: keyof typeof KEYS) =>
   JSON.stringify(
-    table === 'outbox' ? snap.outbox.map((row) => ({ ...(row as object), published_at: null })) : snap[table],
+    table === 'outbox'
+      ? snap.outbox.map((row) => ({
+          ...(row as object),
+          published_at: null,
+          claimed_by: null,
+          claimed_until: null,
+        }))
+      : snap[table],
   )
 
 /** Runs `act` and reports whether it changed the database, undoing any change it made. */

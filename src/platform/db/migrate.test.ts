@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import { sql } from 'kysely'
 import { createTestDatabase, testBackend } from '../../testing/backend.js'
 import { connectDatabase } from './connect.js'
+import { migrations } from './migrations/index.js'
 
 const onlyShared =
   testBackend === 'mysql' ? {} : { skip: 'needs a server database: runs in npm run test:mysql' }
@@ -15,10 +16,14 @@ test(
     const handles = [1, 2, 3].map(() => connectDatabase(database.url))
     try {
       await Promise.all(handles.map((h) => h.migrate()))
-      const { rows } = await sql<{ n: number }>`select count(*) as n from kysely_migration`.execute(
+      const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
         handles[0]!.db,
       )
-      assert.equal(Number(rows[0]!.n), 1)
+      assert.deepEqual(
+        rows.map((r) => r.name),
+        Object.keys(migrations),
+        'every migration applied exactly once',
+      )
     } finally {
       for (const h of handles) await h.close()
       await database.drop()

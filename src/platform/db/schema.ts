@@ -106,6 +106,9 @@ export interface OutboxTable {
   payload: string
   created_at: number
   published_at: number | null
+  /** The relay instance holding the row until `claimed_until` (publishing is outside any transaction). */
+  claimed_by: string | null
+  claimed_until: number | null
 }
 
 export interface IdempotencyKeysTable {

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely/migration'
 import * as initial from './001-initial.js'
+import * as outboxClaims from './002-outbox-claims.js'
 
 /**
  * Migrations are listed in code rather than read from a folder so that they travel inside any
@@ -7,6 +8,7 @@ import * as initial from './001-initial.js'
  */
 export const migrations: Record<string, Migration> = {
   '001-initial': initial,
+  '002-outbox-claims': outboxClaims,
 }
 
 export const migrationProvider: MigrationProvider = {
