@@ -55,7 +55,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const verifier = createTokenVerifier({ ...config.jwt, secret }, () => clock.now())
   const cache = new MemoryCache(clock)
   const bus = new InProcessBus()
-  const relay = new OutboxRelay({ db, clock, publisher: bus, lockRows: handle.dialect === 'mysql' })
+  // Several instances may share a MySQL outbox; the embedded default has exactly one relay.
+  const shared = handle.dialect === 'mysql'
+  const relay = new OutboxRelay({ db, clock, publisher: bus, shared, lockRows: shared })
 
   const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics })
   const app = await buildApp({

@@ -16,6 +16,12 @@ export interface RelayOptions {
   pollIntervalMs?: number
   /** Lock rows while claiming (MySQL: FOR UPDATE SKIP LOCKED); SQLite's single writer needs none. */
   lockRows?: boolean
+  /**
+   * Whether other relays may drain the same outbox (default true): then batches are claimed first.
+   * The embedded default has exactly one relay and skips the claim (hot-product benchmark, two runs
+   * each: 2,966 and 2,988 paid orders/s with claims, 3,074 and 3,246 without).
+   */
+  shared?: boolean
   /** How long `notify` waits to gather more events into one drain. */
   coalesceMs?: number
   onError?: (error: unknown) => void
@@ -97,6 +103,15 @@ export class OutboxRelay {
   private async claimBatch() {
     const { db, clock } = this.opts
     const now = clock.now()
+    if (this.opts.shared === false) {
+      return db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('published_at', 'is', null)
+        .orderBy('id')
+        .limit(this.batchSize)
+        .execute()
+    }
     return transact(db, async (trx) => {
       let free = trx
         .selectFrom('outbox')
@@ -135,12 +150,9 @@ export class OutboxRelay {
     } finally {
       // One write for the batch; on a failed publish, what went out is still marked (the rest retries).
       if (published.length > 0) {
-        await db
-          .updateTable('outbox')
-          .set({ published_at: clock.now() })
-          .where('id', 'in', published)
-          .where('claimed_by', '=', this.owner)
-          .execute()
+        let mark = db.updateTable('outbox').set({ published_at: clock.now() }).where('id', 'in', published)
+        if (this.opts.shared !== false) mark = mark.where('claimed_by', '=', this.owner)
+        await mark.execute()
       }
     }
     return rows.length
