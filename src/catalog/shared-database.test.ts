@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { loadConfig } from '../config/index.js'
 import { createRuntime } from '../runtime.js'
-import { createTestDatabase, testBackend } from '../testing/backend.js'
-import { TEST_SECRET } from '../testing/harness.js'
-
-// Two instances can only share a server database; the SQLite run has nothing to share.
-const onlyShared =
-  testBackend === 'mysql' ? {} : { skip: 'needs a shared database: runs in npm run test:mysql' }
+import { createTestDatabase, needsServerDatabase } from '../testing/backend.js'
+import { testConfig } from '../testing/harness.js'
 
 test(
   "one instance's stock change is seen at once by another instance sharing the database",
-  onlyShared,
+  needsServerDatabase,
   async () => {
     const database = await createTestDatabase()
-    const config = loadConfig({
-      DATABASE_URL: database.url,
-      SEED: 'none',
-      JWT_SECRET: TEST_SECRET,
-      LOG_LEVEL: 'silent',
-    })
+    const config = testConfig(database.url)
     const a = await createRuntime(config, { background: false, defaultMetrics: false })
     const b = await createRuntime(config, { background: false, defaultMetrics: false })
     try {

@@ -3,7 +3,6 @@ import { type Static, Type } from 'typebox'
 
 /** Ids are positive integers that fit comfortably in a JS number and a BIGINT. */
 export const Id = Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 })
-export const Money = Type.Integer({ minimum: 0 })
 export const Timestamp = Type.String({ format: 'date-time' })
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()])
 

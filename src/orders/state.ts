@@ -12,6 +12,3 @@ export const transitions: Readonly<Record<OrderStatus, readonly OrderStatus[]>> 
 }
 
 export const canMove = (from: OrderStatus, to: OrderStatus) => transitions[from].includes(to)
-
-/** Statuses in which an order holds stock and its coupon. */
-export const holdsGoods = (status: OrderStatus) => status === 'PENDING_PAYMENT' || status === 'PAID'

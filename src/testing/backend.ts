@@ -11,6 +11,11 @@ const serverUrl = process.env['FLOODGATE_TEST_MYSQL_URL']
 
 export const testBackend = serverUrl ? 'mysql' : 'sqlite'
 
+/** Options for a test that needs a shared server database: it runs in `npm run test:mysql`, and says so elsewhere. */
+export const needsServerDatabase = serverUrl
+  ? {}
+  : { skip: 'needs a shared server database: runs in npm run test:mysql' }
+
 export interface TestDatabase {
   url: string
   drop(): Promise<void>

@@ -64,20 +64,25 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-export async function startTestApp(
-  env: Record<string, string> = {},
-  opts: { logStream?: NodeJS.WritableStream } = {},
-): Promise<TestApp> {
-  const clock = new ManualClock(Date.parse('2026-03-02T09:00:00.000Z'))
-  const database = await createTestDatabase()
-  const config = loadConfig({
-    DATABASE_URL: database.url,
+/** The configuration every test app runs with: an empty database, a known secret, no logs. */
+export function testConfig(databaseUrl: string, env: Record<string, string> = {}) {
+  return loadConfig({
+    DATABASE_URL: databaseUrl,
     SEED: 'none',
     JWT_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
     ...env,
   })
+}
+
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: { logStream?: NodeJS.WritableStream } = {},
+): Promise<TestApp> {
+  const clock = new ManualClock(Date.parse('2026-03-02T09:00:00.000Z'))
+  const database = await createTestDatabase()
+  const config = testConfig(database.url, env)
   const runtime = await createRuntime(config, {
     clock,
     background: false,

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { sql } from 'kysely'
-import { createTestDatabase, testBackend } from '../../testing/backend.js'
+import { createTestDatabase, needsServerDatabase } from '../../testing/backend.js'
 import { connectDatabase } from './connect.js'
 import { migrations } from './migrations/index.js'
 
-const onlyShared =
-  testBackend === 'mysql' ? {} : { skip: 'needs a server database: runs in npm run test:mysql' }
-
 test(
   'three instances migrating one new database at once all start, and the schema is created once',
-  onlyShared,
+  needsServerDatabase,
   async () => {
     const database = await createTestDatabase()
     const handles = [1, 2, 3].map(() => connectDatabase(database.url))

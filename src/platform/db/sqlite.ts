@@ -8,7 +8,7 @@ import type { Database } from './schema.js'
 import { useGroupCommit } from './transact.js'
 
 /** Parses `sqlite:./path.db` or `sqlite::memory:` into a file name better-sqlite3 understands. */
-export function sqliteFileName(url: string): string {
+function sqliteFileName(url: string): string {
   const rest = url.replace(/^sqlite:/, '')
   if (rest === ':memory:' || rest === '') return ':memory:'
   return path.resolve(rest.replace(/^\/\//, ''))
