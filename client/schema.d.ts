@@ -2325,7 +2325,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every dependency answers */
+        /** Each dependency's state; 503 only when a critical one (the database) is down */
         get: {
             parameters: {
                 query?: never;
@@ -2349,6 +2349,7 @@ export interface paths {
                                     [key: string]: unknown;
                                 };
                             };
+                            degraded?: boolean;
                             status: "ok" | "unavailable";
                         };
                     };
@@ -2367,6 +2368,7 @@ export interface paths {
                                     [key: string]: unknown;
                                 };
                             };
+                            degraded?: boolean;
                             status: "ok" | "unavailable";
                         };
                     };

@@ -9,7 +9,7 @@ import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
 import type { TokenVerifier } from './auth/index.js'
 import { catalogRoutes } from './catalog/index.js'
 import type { Config } from './config/index.js'
-import { couponRoutes } from './coupons/index.js'
+import { couponRoutes, type IssueGate, openIssueGate } from './coupons/index.js'
 import { registerAliases } from './http/aliases.js'
 import { registerAuth } from './http/auth-hook.js'
 import { databaseProbe, healthRoutes, type ReadinessProbe } from './http/health.js'
@@ -33,8 +33,6 @@ export interface AppDeps {
   db: Db
   /** For public reads outside transactions (see DatabaseHandle.readDb). */
   readDb: Db
-  /** True when this process sees every write (the embedded SQLite default), so reads may be cached exactly. */
-  soleWriter: boolean
   clock: Clock
   cache: Cache
   verifier: TokenVerifier
@@ -42,6 +40,8 @@ export interface AppDeps {
   /** Called after a transaction that wrote outbox events committed (wakes the relay). */
   onEventsCommitted?: () => void
   metrics: Metrics
+  /** Refuses exhausted coupons and second claims before the database (production mode); open by default. */
+  issueGate?: IssueGate
   probes?: ReadinessProbe[]
   logger?: FastifyServerOptions['logger']
 }
@@ -126,10 +126,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerIdempotency(app, { db, clock })
 
   healthRoutes(app, deps.probes ?? [databaseProbe(db)])
-  catalogRoutes(app, { db, readDb: deps.readDb, clock, cacheProductReads: deps.soleWriter })
+  catalogRoutes(app, { db, readDb: deps.readDb, clock })
   rankingRoutes(app, { topProducts: deps.topProducts })
   pointsRoutes(app, { db, clock, config })
-  couponRoutes(app, { db, readDb: deps.readDb, clock })
+  couponRoutes(app, { db, readDb: deps.readDb, clock, gate: deps.issueGate ?? openIssueGate })
   orderRoutes(app, {
     db,
     clock,

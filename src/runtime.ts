@@ -7,16 +7,17 @@ import type { FastifyServerOptions } from 'fastify'
 import { buildApp } from './app.js'
 import { createTokenVerifier, loadOrCreateDemoSecret } from './auth/index.js'
 import type { Config } from './config/index.js'
+import { databaseProbe, outboxProbe } from './http/health.js'
 import { purgeExpiredIdempotencyKeys } from './http/idempotency.js'
 import type { App } from './http/types.js'
 import { Metrics } from './observability/index.js'
 import { expireOverdueOrders } from './orders/index.js'
 import { InProcessBus, OutboxRelay } from './outbox/index.js'
-import { MemoryCache } from './platform/cache/index.js'
 import { type Clock, DAY, systemClock } from './platform/clock/index.js'
 import { connectDatabase, type Db } from './platform/db/index.js'
 import { createTopProducts } from './ranking/index.js'
 import { seedDemo } from './seed/index.js'
+import { connectSharedServices } from './shared-services.js'
 
 export interface Runtime {
   app: App
@@ -53,11 +54,20 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     ? undefined
     : (config.jwt.secret ?? loadOrCreateDemoSecret(config.dataDir))
   const verifier = createTokenVerifier({ ...config.jwt, secret }, () => clock.now())
-  const cache = new MemoryCache(clock)
-  const bus = new InProcessBus()
   // Several instances may share a MySQL outbox; the embedded default has exactly one relay.
   const shared = handle.dialect === 'mysql'
-  const relay = new OutboxRelay({ db, clock, publisher: bus, shared, lockRows: shared })
+  const bus = new InProcessBus()
+  const services = connectSharedServices(config, db, clock, { soleWriter: !shared, bus })
+  await services.settle(5_000)
+  const { cache } = services
+  const relay = new OutboxRelay({
+    db,
+    clock,
+    publisher: services.publisher,
+    shared,
+    lockRows: shared,
+    onError: (error) => services.log('outbox relay failed; events stay in the outbox', error),
+  })
 
   const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics })
   const app = await buildApp({
@@ -65,8 +75,6 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     config,
     db,
     readDb: handle.readDb,
-    // Several instances may share a MySQL database; the in-process product cache would miss their writes.
-    soleWriter: handle.dialect === 'sqlite',
     clock,
     cache,
     verifier,
@@ -77,8 +85,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       maxStalenessSeconds: config.ranking.maxStalenessSeconds,
     }),
     onEventsCommitted: () => relay.notify(),
+    issueGate: services.issueGate,
+    probes: [databaseProbe(db), ...services.probes, outboxProbe(relay)],
     logger: opts.logger,
   })
+  services.log = (message, error) => app.log.warn({ err: error }, message)
   bus.onHandlerError = (error, event) =>
     app.log.error({ err: error, eventId: event.id }, 'event handler failed')
 
@@ -102,6 +113,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       clearInterval(sweeper)
       await app.close()
       await relay.stop()
+      await services.close()
       await handle.close()
     })())
 

@@ -1,3 +1,7 @@
+export { accelerateCatalog, acceleratorsFor } from './accelerators.js'
+export { ProductCache } from './product-cache.js'
 export { getProduct, type Product } from './products.js'
+export { RedisProductCache } from './redis-product-cache.js'
 export { catalogRoutes } from './routes.js'
 export { returnStock, type StockLine, takeStock } from './stock.js'
+export { RedisStockGate } from './stock-gate.js'

@@ -1,5 +1,16 @@
-import type { Db } from '../platform/db/index.js'
 import type { Product } from './products.js'
+
+/**
+ * How product reads are served. Every write that changes a product calls `changed` after it
+ * committed (a returned promise is awaited before the writer's client hears back).
+ */
+export interface ProductReads {
+  get(id: number, load: () => Promise<Product>): Promise<Product>
+  changed(ids: number[]): void | Promise<void>
+}
+
+/** No cache: every read goes to the database (several writers and no shared cache). */
+export const uncachedReads: ProductReads = { get: (_id, load) => load(), changed: () => {} }
 
 /**
  * Product reads from memory, exact rather than "fresh enough": every write that changes a product
@@ -7,7 +18,7 @@ import type { Product } from './products.js'
  * loaded before that call can never be stored after it (the version check). One process owns the
  * embedded database, so this sees every write; a shared cache stands behind other deployments.
  */
-export class ProductCache {
+export class ProductCache implements ProductReads {
   private readonly entries = new Map<number, Product>()
   private readonly versions = new Map<number, number>()
 
@@ -25,22 +36,10 @@ export class ProductCache {
     return product
   }
 
-  changed(ids: Iterable<number>): void {
+  changed(ids: number[]): void {
     for (const id of ids) {
       this.entries.delete(id)
       this.versions.set(id, (this.versions.get(id) ?? 0) + 1)
     }
   }
-}
-
-const caches = new WeakMap<Db, ProductCache>()
-
-/** The cache of the products stored in `db` (the write connection identifies the database). */
-export function productCacheFor(db: Db): ProductCache {
-  let cache = caches.get(db)
-  if (!cache) {
-    cache = new ProductCache()
-    caches.set(db, cache)
-  }
-  return cache
 }

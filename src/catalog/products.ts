@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Clock } from '../platform/clock/index.js'
 import { cursorId, type Db, type Page, type ProductRow, pageOf } from '../platform/db/index.js'
 import { AppError, notFound } from '../platform/errors/index.js'
-import { productCacheFor } from './product-cache.js'
+import { acceleratorsFor } from './accelerators.js'
 
 export interface Product {
   id: number
@@ -63,7 +63,7 @@ export async function updateProduct(
       .set({ ...patch, updated_at: deps.clock.now() })
       .where('id', '=', id)
       .execute()
-    productCacheFor(deps.db).changed([id])
+    await acceleratorsFor(deps.db).reads.changed([id])
   }
   return getProduct(deps.db, id)
 }
@@ -94,6 +94,7 @@ export async function adjustStock(
       `product ${id} has ${product.stock} on the shelf; cannot apply ${delta}`,
     )
   }
-  productCacheFor(deps.db).changed([id])
+  const { reads, gate } = acceleratorsFor(deps.db)
+  await Promise.all([reads.changed([id]), gate.forget([id])])
   return getProduct(deps.db, id)
 }

@@ -4,7 +4,7 @@ import { Id, PageQuery, problems } from '../http/schemas.js'
 import type { App } from '../http/types.js'
 import type { Clock } from '../platform/clock/index.js'
 import type { Db } from '../platform/db/index.js'
-import { productCacheFor } from './product-cache.js'
+import { acceleratorsFor } from './accelerators.js'
 import { adjustStock, createProduct, getProduct, listProducts, updateProduct } from './products.js'
 
 const Product = Type.Object({ id: Id, name: Type.String(), price: Type.Integer(), stock: Type.Integer() })
@@ -16,15 +16,11 @@ export interface CatalogDeps {
   db: Db
   readDb: Db
   clock: Clock
-  /** Serve product reads from the exact in-process cache: only when this process sees every write. */
-  cacheProductReads: boolean
 }
 
 export function catalogRoutes(app: App, deps: CatalogDeps): void {
   const { readDb } = deps
-  const cache = productCacheFor(deps.db)
-  const readProduct = (id: number) =>
-    deps.cacheProductReads ? cache.get(id, () => getProduct(readDb, id)) : getProduct(readDb, id)
+  const readProduct = (id: number) => acceleratorsFor(deps.db).reads.get(id, () => getProduct(readDb, id))
 
   app.get('/api/v1/products', {
     config: { access: 'public' },

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { affected, type Db, type Unit } from '../platform/db/index.js'
-import { productCacheFor } from './product-cache.js'
+import { acceleratorsFor } from './accelerators.js'
 
 export interface StockLine {
   productId: number
@@ -21,7 +21,7 @@ export async function takeStock(trx: Db, unit: Unit, lines: StockLine[], now: nu
       where id = ${productId} and stock >= ${quantity}`.execute(trx)
     if (affected(result) === 0) short.push(productId)
   }
-  unit.afterCommit(() => productCacheFor(unit.root).changed(lines.map((l) => l.productId)))
+  unit.afterCommit(() => acceleratorsFor(unit.root).reads.changed(lines.map((l) => l.productId)))
   return short
 }
 
@@ -32,5 +32,8 @@ export async function returnStock(trx: Db, unit: Unit, lines: StockLine[], now: 
       trx,
     )
   }
-  unit.afterCommit(() => productCacheFor(unit.root).changed(lines.map((l) => l.productId)))
+  unit.afterCommit(async () => {
+    const { reads, gate } = acceleratorsFor(unit.root)
+    await Promise.all([reads.changed(lines.map((l) => l.productId)), gate.returned(lines)])
+  })
 }

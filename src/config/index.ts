@@ -33,6 +33,10 @@ export interface Config {
   ranking: { maxStalenessSeconds: number }
   /** RFC 8594 Sunset date announced on every deprecated alias path. */
   aliasSunset: Date
+  /** Shared cache and admission gates for several instances; unset = in-process (embedded default). */
+  redis?: { url: string; keyPrefix: string }
+  /** JetStream broker for order events; unset = the in-process event relay. */
+  nats?: { url: string; stream: string; subjectPrefix: string }
 }
 
 export class ConfigError extends Error {
@@ -141,6 +145,25 @@ export function loadConfig(env: Env = process.env): Config {
     },
     ranking: { maxStalenessSeconds: int('TOP_PRODUCTS_MAX_STALENESS_SECONDS', 5, 1, 3600) },
     aliasSunset: date('API_ALIAS_SUNSET', '2027-06-30T00:00:00Z'),
+  }
+  const redisUrl = env['REDIS_URL']
+  if (redisUrl) {
+    if (!/^rediss?:\/\//.test(redisUrl))
+      problems.push(`REDIS_URL must be redis://host:6379, got "${redactUrl(redisUrl)}"`)
+    config.redis = { url: redisUrl, keyPrefix: env['REDIS_KEY_PREFIX'] || 'floodgate:' }
+  }
+  const natsUrl = env['NATS_URL']
+  if (natsUrl) {
+    if (!/^(nats|tls):\/\//.test(natsUrl))
+      problems.push(`NATS_URL must be nats://host:4222, got "${redactUrl(natsUrl)}"`)
+    const stream = env['NATS_STREAM'] || 'FLOODGATE_ORDERS'
+    if (!/^[A-Za-z0-9_-]+$/.test(stream))
+      problems.push(`NATS_STREAM may hold letters, digits, _ and - only, got "${stream}"`)
+    const subjectPrefix = env['NATS_SUBJECT_PREFIX'] || 'floodgate'
+    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(subjectPrefix)) {
+      problems.push(`NATS_SUBJECT_PREFIX must be dot-separated tokens, got "${subjectPrefix}"`)
+    }
+    config.nats = { url: natsUrl, stream, subjectPrefix }
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return config

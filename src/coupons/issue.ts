@@ -2,6 +2,7 @@ import type { Clock } from '../platform/clock/index.js'
 import { type Db, isUniqueViolation, transact } from '../platform/db/index.js'
 import { AppError, notFound } from '../platform/errors/index.js'
 import { assertIssuable, validUntil } from './coupons.js'
+import { type IssueGate, openIssueGate } from './issue-gate.js'
 import { getUserCoupon, type UserCoupon } from './user-coupons.js'
 
 /**
@@ -10,14 +11,26 @@ import { getUserCoupon, type UserCoupon } from './user-coupons.js'
  * racer's transaction rolls back whole.
  */
 export async function issueCoupon(
-  deps: { db: Db; clock: Clock },
+  deps: { db: Db; clock: Clock; gate?: IssueGate },
   couponId: number,
   userId: number,
 ): Promise<UserCoupon> {
   const now = deps.clock.now()
+  // An exhausted coupon or a second claim is refused here, before the database.
+  const admission = await (deps.gate ?? openIssueGate).admit(couponId, userId)
   let id: number
   try {
-    id = await transact(deps.db, async (trx) => {
+    id = await insertUserCoupon(deps.db, couponId, userId, now)
+  } catch (error) {
+    await admission.undo(error instanceof AppError ? error.code : undefined)
+    throw error
+  }
+  return (await getUserCoupon(deps.db, id, now))!
+}
+
+async function insertUserCoupon(db: Db, couponId: number, userId: number, now: number): Promise<number> {
+  try {
+    return await transact(db, async (trx) => {
       const coupon = await trx.selectFrom('coupons').selectAll().where('id', '=', couponId).executeTakeFirst()
       if (!coupon) throw notFound('coupon', couponId)
       assertIssuable(coupon, now)
@@ -54,7 +67,6 @@ export async function issueCoupon(
     if (isUniqueViolation(error)) throw alreadyIssued(couponId, userId)
     throw error
   }
-  return (await getUserCoupon(deps.db, id, now))!
 }
 
 const alreadyIssued = (couponId: number, userId: number) =>
@@ -65,13 +77,13 @@ const alreadyIssued = (couponId: number, userId: number) =>
  * the claim window. It counts against the quantity and is all or nothing.
  */
 export async function grantCoupon(
-  deps: { db: Db; clock: Clock },
+  deps: { db: Db; clock: Clock; gate?: IssueGate },
   couponId: number,
   userIds: number[],
 ): Promise<{ granted: number; skipped: number }> {
   const now = deps.clock.now()
   const wanted = [...new Set(userIds)]
-  return transact(deps.db, async (trx) => {
+  const result = await transact(deps.db, async (trx) => {
     const coupon = await trx.selectFrom('coupons').selectAll().where('id', '=', couponId).executeTakeFirst()
     if (!coupon) throw notFound('coupon', couponId)
     const had = new Set<number>()
@@ -116,4 +128,6 @@ export async function grantCoupon(
     }
     return { granted: fresh.length, skipped: userIds.length - fresh.length }
   })
+  await (deps.gate ?? openIssueGate).forget(couponId)
+  return result
 }

@@ -7,6 +7,7 @@ import type { Clock } from '../platform/clock/index.js'
 import type { Db } from '../platform/db/index.js'
 import { createCoupon, getCoupon, listIssuableCoupons } from './coupons.js'
 import { grantCoupon, issueCoupon } from './issue.js'
+import type { IssueGate } from './issue-gate.js'
 import { listUserCoupons } from './user-coupons.js'
 
 const DiscountType = Type.Union([Type.Literal('FIXED'), Type.Literal('RATE')])
@@ -45,7 +46,7 @@ export const UserCoupon = Type.Object({
 })
 const CouponParams = Type.Object({ couponId: Id }, { additionalProperties: false })
 
-export function couponRoutes(app: App, deps: { db: Db; readDb: Db; clock: Clock }): void {
+export function couponRoutes(app: App, deps: { db: Db; readDb: Db; clock: Clock; gate: IssueGate }): void {
   const { db, readDb, clock } = deps
 
   app.get('/api/v1/coupons', {

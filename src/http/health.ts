@@ -5,6 +5,12 @@ import type { App } from './types.js'
 
 export interface ReadinessProbe {
   name: string
+  /**
+   * Whether the instance can serve without it (default true). A non-critical dependency that is
+   * down marks the instance `degraded` but still ready (200): every instance shares it, so taking them out
+   * of the load balancer would turn a slower shop into no shop.
+   */
+  critical?: boolean
   /** Resolves to extra facts on success; throws when the dependency is unusable. */
   check(): Promise<Record<string, unknown> | undefined>
 }
@@ -17,9 +23,18 @@ export const databaseProbe = (db: Db): ReadinessProbe => ({
   },
 })
 
+/** Events committed but not yet handed to the broker (grows while the broker is away). */
+export const outboxProbe = (outbox: { backlog(): Promise<number> }): ReadinessProbe => ({
+  name: 'outbox',
+  critical: false,
+  check: async () => ({ backlog: await outbox.backlog() }),
+})
+
 const Status = Type.Union([Type.Literal('ok'), Type.Literal('unavailable')])
 const Ready = Type.Object({
   status: Status,
+  /** Serving, with a non-critical dependency down (cache bypassed, events waiting in the outbox). */
+  degraded: Type.Optional(Type.Boolean()),
   checks: Type.Record(
     Type.String(),
     Type.Object(
@@ -43,21 +58,27 @@ export function healthRoutes(app: App, probes: ReadinessProbe[]): void {
 
   app.get('/health/ready', {
     config: { access: 'public' },
-    schema: { tags: ['health'], summary: 'Every dependency answers', response: { 200: Ready, 503: Ready } },
+    schema: {
+      tags: ['health'],
+      summary: "Each dependency's state; 503 only when a critical one (the database) is down",
+      response: { 200: Ready, 503: Ready },
+    },
     handler: async (_req, reply) => {
       const checks: Record<string, { status: 'up' | 'down'; [k: string]: unknown }> = {}
+      const down = { critical: false, optional: false }
       await Promise.all(
         probes.map(async (probe) => {
           try {
             checks[probe.name] = { status: 'up', ...(await probe.check()) }
           } catch (error) {
             checks[probe.name] = { status: 'down', error: (error as Error).message }
+            down[probe.critical === false ? 'optional' : 'critical'] = true
           }
         }),
       )
-      const ok = Object.values(checks).every((c) => c.status === 'up')
-      reply.code(ok ? 200 : 503)
-      return { status: ok ? ('ok' as const) : ('unavailable' as const), checks }
+      reply.code(down.critical ? 503 : 200)
+      const status = down.critical ? ('unavailable' as const) : ('ok' as const)
+      return { status, degraded: down.optional, checks }
     },
   })
 }

@@ -1,9 +1,9 @@
 import { sql } from 'kysely'
-import { takeStock } from '../catalog/index.js'
+import { acceleratorsFor, takeStock } from '../catalog/index.js'
 import { markCouponUsed, quoteCoupon } from '../coupons/index.js'
 import { appendEvents, type NewEvent } from '../outbox/index.js'
 import type { Clock } from '../platform/clock/index.js'
-import { type Db, insertedId, transact } from '../platform/db/index.js'
+import { type Db, insertedId, transact, type Unit } from '../platform/db/index.js'
 import { AppError, validationFailed } from '../platform/errors/index.js'
 import { debitForOrder } from '../points/index.js'
 import { eventPayload, type Order, toOrder } from './order-view.js'
@@ -35,81 +35,98 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   const now = deps.clock.now()
   const payNow = (input.payment ?? 'POINTS') === 'POINTS'
 
-  const order = await transact(deps.db, async (trx, unit) => {
-    const { rows: products } = await sql<{ id: number; name: string; price: number }>`
-      select id, name, price from products where id in (${sql.join(ids)})`.execute(trx)
-    const byId = new Map(products.map((p) => [Number(p.id), p]))
-    const missing = ids.filter((id) => !byId.has(id))
-    if (missing.length > 0) {
-      throw new AppError(
-        'NOT_FOUND',
-        `unknown product${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
-        {
-          products: missing,
-        },
-      )
-    }
-    const lines = input.items.map((i) => {
-      const p = byId.get(i.productId)!
-      return {
-        product_id: i.productId,
-        name: p.name,
-        unit_price: Number(p.price),
-        quantity: i.quantity,
-        amount: Number(p.price) * i.quantity,
-      }
-    })
-    const totalAmount = lines.reduce((sum, l) => sum + l.amount, 0)
-    const discountAmount =
-      input.userCouponId === undefined
-        ? 0
-        : await quoteCoupon(trx, { userCouponId: input.userCouponId, userId: input.userId, totalAmount, now })
-
-    const short = await takeStock(trx, unit, input.items, now)
-    if (short.length > 0) {
-      throw new AppError(
-        'INSUFFICIENT_STOCK',
-        `not enough stock for product${short.length > 1 ? 's' : ''} ${short.join(', ')}`,
-        {
-          products: short,
-        },
-      )
-    }
-
-    const row = {
-      user_id: input.userId,
-      status: payNow ? ('PAID' as const) : ('PENDING_PAYMENT' as const),
-      total_amount: totalAmount,
-      discount_amount: discountAmount,
-      pay_amount: totalAmount - discountAmount,
-      user_coupon_id: input.userCouponId ?? null,
-      created_at: now,
-      paid_at: payNow ? now : null,
-      expires_at: payNow ? null : now + deps.paymentTtlSeconds * 1000,
-      cancelled_at: null,
-      updated_at: now,
-    }
-    const inserted = await sql`insert into orders (user_id, status, total_amount, discount_amount, pay_amount,
-        user_coupon_id, created_at, paid_at, expires_at, cancelled_at, updated_at)
-      values (${row.user_id}, ${row.status}, ${row.total_amount}, ${row.discount_amount}, ${row.pay_amount},
-        ${row.user_coupon_id}, ${row.created_at}, ${row.paid_at}, ${row.expires_at}, ${null}, ${row.updated_at})`.execute(
-      trx,
-    )
-    const orderId = insertedId(inserted)
-    const lineRows = lines.map(
-      (l) => sql`(${orderId}, ${l.product_id}, ${l.name}, ${l.unit_price}, ${l.quantity}, ${l.amount})`,
-    )
-    await sql`insert into order_items (order_id, product_id, name, unit_price, quantity, amount)
-      values ${sql.join(lineRows)}`.execute(trx)
-    if (input.userCouponId !== undefined) await markCouponUsed(trx, input.userCouponId, orderId, now)
-    if (payNow) await debitForOrder(trx, input.userId, row.pay_amount, orderId, now)
-
-    const placed = toOrder({ ...row, id: orderId }, lines)
-    const events: NewEvent[] = [{ type: 'order.placed', aggregateId: orderId, payload: eventPayload(placed) }]
-    if (payNow) events.push({ type: 'order.paid', aggregateId: orderId, payload: eventPayload(placed) })
-    await appendEvents(trx, now, events)
-    return placed
-  })
+  // Sold-out products are refused here, before the order takes a database connection.
+  const admission = await acceleratorsFor(deps.db).gate.admit(input.items)
+  let order: Order
+  try {
+    order = await transact(deps.db, (trx, unit) => writeOrder(trx, unit, deps, input, now, payNow))
+  } catch (error) {
+    const short = error instanceof AppError && error.code === 'INSUFFICIENT_STOCK' ? shortOf(error) : []
+    await admission.undo(short)
+    throw error
+  }
   deps.onCommitted?.()
   return order
+}
+
+const shortOf = (error: AppError): number[] => (error.extra['products'] as number[] | undefined) ?? []
+
+async function writeOrder(
+  trx: Db,
+  unit: Unit,
+  deps: PlaceOrderDeps,
+  input: PlaceOrderInput,
+  now: number,
+  payNow: boolean,
+): Promise<Order> {
+  const ids = input.items.map((i) => i.productId)
+  const { rows: products } = await sql<{ id: number; name: string; price: number }>`
+    select id, name, price from products where id in (${sql.join(ids)})`.execute(trx)
+  const byId = new Map(products.map((p) => [Number(p.id), p]))
+  const missing = ids.filter((id) => !byId.has(id))
+  if (missing.length > 0) {
+    throw new AppError('NOT_FOUND', `unknown product${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`, {
+      products: missing,
+    })
+  }
+  const lines = input.items.map((i) => {
+    const p = byId.get(i.productId)!
+    return {
+      product_id: i.productId,
+      name: p.name,
+      unit_price: Number(p.price),
+      quantity: i.quantity,
+      amount: Number(p.price) * i.quantity,
+    }
+  })
+  const totalAmount = lines.reduce((sum, l) => sum + l.amount, 0)
+  const discountAmount =
+    input.userCouponId === undefined
+      ? 0
+      : await quoteCoupon(trx, { userCouponId: input.userCouponId, userId: input.userId, totalAmount, now })
+
+  const short = await takeStock(trx, unit, input.items, now)
+  if (short.length > 0) {
+    throw new AppError(
+      'INSUFFICIENT_STOCK',
+      `not enough stock for product${short.length > 1 ? 's' : ''} ${short.join(', ')}`,
+      {
+        products: short,
+      },
+    )
+  }
+
+  const row = {
+    user_id: input.userId,
+    status: payNow ? ('PAID' as const) : ('PENDING_PAYMENT' as const),
+    total_amount: totalAmount,
+    discount_amount: discountAmount,
+    pay_amount: totalAmount - discountAmount,
+    user_coupon_id: input.userCouponId ?? null,
+    created_at: now,
+    paid_at: payNow ? now : null,
+    expires_at: payNow ? null : now + deps.paymentTtlSeconds * 1000,
+    cancelled_at: null,
+    updated_at: now,
+  }
+  const inserted = await sql`insert into orders (user_id, status, total_amount, discount_amount, pay_amount,
+      user_coupon_id, created_at, paid_at, expires_at, cancelled_at, updated_at)
+    values (${row.user_id}, ${row.status}, ${row.total_amount}, ${row.discount_amount}, ${row.pay_amount},
+      ${row.user_coupon_id}, ${row.created_at}, ${row.paid_at}, ${row.expires_at}, ${null}, ${row.updated_at})`.execute(
+    trx,
+  )
+  const orderId = insertedId(inserted)
+  const lineRows = lines.map(
+    (l) => sql`(${orderId}, ${l.product_id}, ${l.name}, ${l.unit_price}, ${l.quantity}, ${l.amount})`,
+  )
+  await sql`insert into order_items (order_id, product_id, name, unit_price, quantity, amount)
+    values ${sql.join(lineRows)}`.execute(trx)
+  if (input.userCouponId !== undefined) await markCouponUsed(trx, input.userCouponId, orderId, now)
+  if (payNow) await debitForOrder(trx, input.userId, row.pay_amount, orderId, now)
+
+  const placed = toOrder({ ...row, id: orderId }, lines)
+  const events: NewEvent[] = [{ type: 'order.placed', aggregateId: orderId, payload: eventPayload(placed) }]
+  if (payNow) events.push({ type: 'order.paid', aggregateId: orderId, payload: eventPayload(placed) })
+  await appendEvents(trx, now, events)
+  return placed
 }

@@ -5,6 +5,8 @@ export type EventHandler = (event: DomainEvent) => Promise<void> | void
 /** Where the relay hands events. In-process here; a broker-backed publisher stands behind the same seam. */
 export interface EventPublisher {
   publish(event: DomainEvent): Promise<void>
+  /** Publishes a batch at once when the publisher can; one outcome per event, in order. */
+  publishMany?(events: DomainEvent[]): Promise<(true | Error)[]>
 }
 
 /**

@@ -3,7 +3,7 @@ import { setTimeout as wait } from 'node:timers/promises'
 import type { Clock } from '../platform/clock/index.js'
 import { type Db, transact } from '../platform/db/index.js'
 import type { EventPublisher } from './bus.js'
-import type { OrderEventType } from './events.js'
+import type { DomainEvent, OrderEventType } from './events.js'
 
 /** How long a claimed batch is reserved for its relay before another may take it over. */
 const LEASE_MS = 30_000
@@ -133,20 +133,19 @@ export class OutboxRelay {
   }
 
   private async drainBatch(): Promise<number> {
-    const { db, clock, publisher } = this.opts
+    const { db, clock } = this.opts
     const rows = await this.claimBatch()
+    const events: DomainEvent[] = rows.map((row) => ({
+      id: row.event_id,
+      type: row.type as OrderEventType,
+      aggregateId: Number(row.aggregate_id),
+      occurredAt: new Date(Number(row.created_at)).toISOString(),
+      payload: JSON.parse(row.payload),
+    }))
     const published: number[] = []
     try {
-      for (const row of rows) {
-        await publisher.publish({
-          id: row.event_id,
-          type: row.type as OrderEventType,
-          aggregateId: Number(row.aggregate_id),
-          occurredAt: new Date(Number(row.created_at)).toISOString(),
-          payload: JSON.parse(row.payload),
-        })
-        published.push(row.id)
-      }
+      const failure = await this.publish(events, (i) => published.push(rows[i]!.id))
+      if (failure) throw failure
     } finally {
       // One write for the batch; on a failed publish, what went out is still marked (the rest retries).
       if (published.length > 0) {
@@ -156,6 +155,21 @@ export class OutboxRelay {
       }
     }
     return rows.length
+  }
+
+  /** Publishes in order (or all at once when the publisher batches); reports each success, returns the first failure. */
+  private async publish(events: DomainEvent[], sent: (index: number) => void): Promise<unknown> {
+    const { publisher } = this.opts
+    if (publisher.publishMany && events.length > 0) {
+      const outcomes = await publisher.publishMany(events)
+      for (const [i, outcome] of outcomes.entries()) if (outcome === true) sent(i)
+      return outcomes.find((outcome) => outcome !== true)
+    }
+    for (const [i, event] of events.entries()) {
+      await publisher.publish(event)
+      sent(i)
+    }
+    return undefined
   }
 
   /** Deletes published events older than `before` (the outbox is a queue, not an archive). */

@@ -5,9 +5,14 @@
  * Test infrastructure, not application config: the application reads its settings in src/config.
  */
 import { randomBytes } from 'node:crypto'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { connect } from '@nats-io/transport-node'
 import { createConnection } from 'mysql2/promise'
+import { deleteKeys } from '../platform/redis/index.js'
 
 const serverUrl = process.env['FLOODGATE_TEST_MYSQL_URL']
+const redisUrl = process.env['FLOODGATE_TEST_REDIS_URL']
+const natsUrl = process.env['FLOODGATE_TEST_NATS_URL']
 
 export const testBackend = serverUrl ? 'mysql' : 'sqlite'
 
@@ -38,6 +43,53 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         await conn.query(`DROP DATABASE IF EXISTS \`${name}\``)
       } finally {
         await conn.end()
+      }
+    },
+  }
+}
+
+export interface TestServices {
+  /** Configuration naming this app's own key prefix and stream. */
+  env: Record<string, string>
+  drop(): Promise<void>
+}
+
+/**
+ * Production mode's shared services for one test app, when the suite runs against them
+ * (FLOODGATE_TEST_REDIS_URL, FLOODGATE_TEST_NATS_URL): a private Redis key prefix and a private
+ * JetStream stream, both removed afterwards, so runs never see each other.
+ */
+export async function createTestServices(): Promise<TestServices> {
+  const id = randomBytes(6).toString('hex')
+  const env: Record<string, string> = {}
+  if (redisUrl) Object.assign(env, { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `floodgate-t-${id}:` })
+  if (natsUrl) {
+    Object.assign(env, {
+      NATS_URL: natsUrl,
+      NATS_STREAM: `FLOODGATE_T_${id}`,
+      NATS_SUBJECT_PREFIX: `floodgate-t-${id}`,
+    })
+  }
+  return {
+    env,
+    async drop() {
+      if (redisUrl) {
+        const { Redis } = await import('ioredis')
+        const client = new Redis(redisUrl)
+        try {
+          await deleteKeys(client, env['REDIS_KEY_PREFIX']!)
+        } finally {
+          client.disconnect()
+        }
+      }
+      if (natsUrl) {
+        const nc = await connect({ servers: natsUrl })
+        try {
+          const jsm = await jetstreamManager(nc)
+          await jsm.streams.delete(env['NATS_STREAM']!).catch(() => false)
+        } finally {
+          await nc.close()
+        }
       }
     },
   }

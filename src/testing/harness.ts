@@ -10,7 +10,7 @@ import { loadConfig } from '../config/index.js'
 import { createResponseValidator } from '../contract/index.js'
 import { DAY, ManualClock } from '../platform/clock/index.js'
 import { createRuntime, type Runtime } from '../runtime.js'
-import { createTestDatabase } from './backend.js'
+import { createTestDatabase, createTestServices } from './backend.js'
 import { assertInvariants } from './invariants.js'
 
 const validate = createResponseValidator(
@@ -82,7 +82,8 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const clock = new ManualClock(Date.parse('2026-03-02T09:00:00.000Z'))
   const database = await createTestDatabase()
-  const config = testConfig(database.url, env)
+  const services = await createTestServices()
+  const config = testConfig(database.url, { ...services.env, ...env })
   const runtime = await createRuntime(config, {
     clock,
     background: false,
@@ -153,7 +154,7 @@ export async function startTestApp(
     invariants: () => assertInvariants(runtime.db),
     async close() {
       await runtime.close()
-      await database.drop()
+      await Promise.all([database.drop(), services.drop()])
     },
   }
 }

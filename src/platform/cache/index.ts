@@ -14,6 +14,11 @@ export interface Cache {
   get<T>(key: string): Promise<CacheEntry<T> | undefined>
   set<T>(key: string, value: T, ttlMs: number): Promise<void>
   delete(key: string): Promise<void>
+  /**
+   * A fleet-wide lease on recomputing `key` (shared caches only): true for the one caller that
+   * should compute. Caches without it leave single flight to the process.
+   */
+  tryLock?(key: string, ttlMs: number): Promise<boolean>
 }
 
 /** An LRU-bounded in-process cache. */
@@ -49,4 +54,5 @@ export class MemoryCache implements Cache {
   }
 }
 
+export { RedisCache } from './redis-cache.js'
 export { cachedWithStaleness, SingleFlight } from './single-flight.js'

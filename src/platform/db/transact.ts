@@ -12,17 +12,26 @@ import type { Db } from './connect.js'
 export interface Unit {
   /** The database the unit commits to (keys per-database state such as caches). */
   root: Db
-  /** Runs `fn` once the unit's writes are committed (never if they roll back). */
-  afterCommit(fn: () => void): void
+  /**
+   * Runs `fn` once the unit's writes are committed (never if they roll back). A promise it returns
+   * is awaited before the caller hears "done" (a shared cache is invalidated before the client can
+   * read again); it must not reject: a hook reports its own failures.
+   */
+  afterCommit(fn: () => void | Promise<void>): void
 }
 
 export type UnitFn<T> = (trx: Db, unit: Unit) => Promise<T>
 
 function newUnit(root: Db) {
-  const hooks: (() => void)[] = []
+  const hooks: (() => void | Promise<void>)[] = []
   const unit: Unit = { root, afterCommit: (fn) => void hooks.push(fn) }
-  const committed = () => {
-    for (const hook of hooks) hook()
+  const committed = (): Promise<unknown> | undefined => {
+    const pending: Promise<void>[] = []
+    for (const hook of hooks) {
+      const result = hook()
+      if (result) pending.push(result)
+    }
+    return pending.length > 0 ? Promise.all(pending) : undefined
   }
   return { unit, committed }
 }
@@ -79,10 +88,13 @@ export class GroupCommit {
         }
         batch.forEach((unit, i) => {
           const outcome = outcomes[i]!
-          if (outcome.ok) {
-            units[i]!.committed()
-            unit.resolve(outcome.value)
-          } else unit.reject(outcome.error)
+          if (!outcome.ok) {
+            unit.reject(outcome.error)
+            return
+          }
+          const after = units[i]!.committed()
+          if (after) after.then(() => unit.resolve(outcome.value), unit.reject)
+          else unit.resolve(outcome.value)
         })
       }
     } finally {
@@ -111,7 +123,7 @@ export async function transact<T>(db: Db, fn: UnitFn<T>): Promise<T> {
     const { unit, committed } = newUnit(db)
     try {
       const result = await db.transaction().execute((trx) => fn(trx, unit))
-      committed()
+      await committed()
       return result
     } catch (error) {
       if (attempt >= 3 || (error as { code?: string }).code !== 'ER_LOCK_DEADLOCK') throw error
