@@ -17,7 +17,7 @@ import { type Clock, DAY, systemClock } from './platform/clock/index.js'
 import { connectDatabase, type Db } from './platform/db/index.js'
 import { createTopProducts } from './ranking/index.js'
 import { seedDemo } from './seed/index.js'
-import { connectSharedServices } from './shared-services.js'
+import { connectSharedServices, type SharedServices } from './shared-services.js'
 
 export interface Runtime {
   app: App
@@ -26,6 +26,8 @@ export interface Runtime {
   bus: InProcessBus
   relay: OutboxRelay
   metrics: Metrics
+  /** Redis and NATS when configured (tests reach them to simulate outages). */
+  services: SharedServices
   /** The HS256 secret in use (configured or generated), when tokens are signed locally. */
   secret: string | undefined
   seeded: boolean
@@ -83,6 +85,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       clock,
       cache,
       maxStalenessSeconds: config.ranking.maxStalenessSeconds,
+      onCompute: () => metrics.topProductsComputations.inc(),
     }),
     onEventsCommitted: () => relay.notify(),
     issueGate: services.issueGate,
@@ -117,5 +120,5 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await handle.close()
     })())
 
-  return { app, db, clock, bus, relay, metrics, secret, seeded, sweep, close }
+  return { app, db, clock, bus, relay, metrics, services, secret, seeded, sweep, close }
 }

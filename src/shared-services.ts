@@ -66,7 +66,7 @@ export function connectSharedServices(
     })
     const degraded = report('Redis command failed; the database decided alone')
     services.redis = redis
-    services.cache = new RedisCache(redis, clock, services.cache)
+    services.cache = new RedisCache(redis, clock, services.cache, degraded)
     services.issueGate = new RedisIssueGate(redis, db, degraded)
     accelerateCatalog(db, {
       reads: new RedisProductCache(redis, clock, degraded),

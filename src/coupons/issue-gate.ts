@@ -11,8 +11,8 @@ import { defineScript, type RedisHandle } from '../platform/redis/index.js'
 export interface IssueGate {
   /** Reserves one coupon for the user, or throws. Returns what to do if issuing then fails. */
   admit(couponId: number, userId: number): Promise<IssueAdmission>
-  /** The coupon's remaining quantity changed outside `admit` (a grant): rebuild from the database. */
-  forget(couponId: number): Promise<void>
+  /** Users received the coupon outside `admit` (a grant): mark them, rebuild the quantity from the database. */
+  granted(couponId: number, userIds: number[]): Promise<void>
 }
 
 export interface IssueAdmission {
@@ -22,7 +22,7 @@ export interface IssueAdmission {
 
 const nothingToUndo: IssueAdmission = { undo: async () => {} }
 
-export const openIssueGate: IssueGate = { admit: async () => nothingToUndo, forget: async () => {} }
+export const openIssueGate: IssueGate = { admit: async () => nothingToUndo, granted: async () => {} }
 
 /** Remaining-quantity mirrors are rebuilt at least this often; a user's mark lives as long. */
 const MIRROR_TTL_MS = 30_000
@@ -104,8 +104,10 @@ export class RedisIssueGate implements IssueGate {
     }
   }
 
-  async forget(couponId: number): Promise<void> {
+  async granted(couponId: number, userIds: number[]): Promise<void> {
     if (!this.redis.ready()) return
-    await this.redis.client.del(this.keys(couponId, 0)[0]).catch(this.onError)
+    const batch = this.redis.client.multi().del(this.keys(couponId, 0)[0])
+    for (const userId of userIds) batch.set(this.keys(couponId, userId)[1], '1', 'PX', HOLDER_TTL_MS)
+    await batch.exec().catch(this.onError)
   }
 }

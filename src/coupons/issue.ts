@@ -126,8 +126,8 @@ export async function grantCoupon(
           .execute()
       }
     }
-    return { granted: fresh.length, skipped: userIds.length - fresh.length }
+    return { granted: fresh.length, skipped: userIds.length - fresh.length, grantedTo: fresh }
   })
-  await (deps.gate ?? openIssueGate).forget(couponId)
-  return result
+  await (deps.gate ?? openIssueGate).granted(couponId, result.grantedTo)
+  return { granted: result.granted, skipped: result.skipped }
 }

@@ -30,6 +30,12 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  readonly topProductsComputations = new Counter({
+    name: 'floodgate_top_products_computations_total',
+    help: 'Times this instance queried the database for the top products (cache refreshes)',
+    registers: [this.registry],
+  })
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'floodgate_' })

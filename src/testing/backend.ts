@@ -70,6 +70,7 @@ export async function createTestServices(): Promise<TestServices> {
       NATS_SUBJECT_PREFIX: `floodgate-t-${id}`,
     })
   }
+  await assertReachable()
   return {
     env,
     async drop() {
@@ -93,4 +94,39 @@ export async function createTestServices(): Promise<TestServices> {
       }
     },
   }
+}
+
+let reachable: Promise<void> | undefined
+/** A service the suite was told to use must answer: a run never passes quietly without it. */
+function assertReachable(): Promise<void> {
+  reachable ??= (async () => {
+    if (redisUrl) {
+      const { Redis } = await import('ioredis')
+      const client = new Redis(redisUrl, {
+        maxRetriesPerRequest: 0,
+        lazyConnect: true,
+        retryStrategy: () => null,
+      })
+      try {
+        await client.connect()
+        await client.ping()
+      } catch (error) {
+        throw new Error(`FLOODGATE_TEST_REDIS_URL=${redisUrl} is unreachable: ${(error as Error).message}`)
+      } finally {
+        client.disconnect()
+      }
+    }
+    if (natsUrl) {
+      try {
+        const nc = await connect({ servers: natsUrl, timeout: 2_000 })
+        await (await jetstreamManager(nc)).getAccountInfo()
+        await nc.close()
+      } catch (error) {
+        throw new Error(
+          `FLOODGATE_TEST_NATS_URL=${natsUrl} is unreachable or lacks JetStream: ${(error as Error).message}`,
+        )
+      }
+    }
+  })()
+  return reachable
 }

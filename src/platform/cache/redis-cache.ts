@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/index.js'
-import type { RedisHandle } from '../redis/index.js'
+import { defineScript, type RedisHandle } from '../redis/index.js'
 import type { Cache, CacheEntry } from './index.js'
 
 /**
@@ -8,11 +8,16 @@ import type { Cache, CacheEntry } from './index.js'
  * `fallback` (an in-process cache) instead, so an outage costs freshness sharing, not a stampede.
  */
 export class RedisCache implements Cache {
+  private readonly lease
+
   constructor(
     private readonly redis: RedisHandle,
     private readonly clock: Clock,
     private readonly fallback: Cache,
-  ) {}
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {
+    this.lease = defineScript<number>(redis, 'cacheLease', LEASE)
+  }
 
   async get<T>(key: string): Promise<CacheEntry<T> | undefined> {
     if (!this.redis.ready()) return this.fallback.get(key)
@@ -52,11 +57,22 @@ export class RedisCache implements Cache {
    */
   async tryLock(key: string, ttlMs: number): Promise<boolean> {
     if (!this.redis.ready()) return true
+    const now = this.clock.now()
     try {
-      const ok = await this.redis.client.set(this.redis.key('lock', key), '1', 'PX', Math.max(1, ttlMs), 'NX')
-      return ok === 'OK'
-    } catch {
+      return (await this.lease([this.redis.key('lock', key)], [now, now + ttlMs, ttlMs])) === 1
+    } catch (error) {
+      this.onError(error)
       return true
     }
   }
 }
+
+/**
+ * A lease held until a time on the service's clock (ARGV[2]), so it expires with the same clock
+ * that ages the entries; Redis's own expiry (ARGV[3]) only collects the key.
+ */
+const LEASE = `
+local held = redis.call('GET', KEYS[1])
+if held and tonumber(held) > tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`

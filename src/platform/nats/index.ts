@@ -19,6 +19,8 @@ export interface NatsHandle {
   readonly options: NatsOptions
   /** Connected with the stream in place right now. */
   ready(): boolean
+  /** Settles when the first connection attempt has succeeded or failed (startup waits on it). */
+  firstAttempt: Promise<void>
   /** The client once connected and the stream exists; throws at once while NATS is away. */
   jetstream(): { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager }
   subject(type: string): string
@@ -49,6 +51,8 @@ export function connectNats(options: NatsOptions): NatsHandle {
     }
   }
 
+  let attempted!: () => void
+  const firstAttempt = new Promise<void>((resolve) => (attempted = resolve))
   const start = async () => {
     try {
       const nc = await connect({
@@ -64,6 +68,7 @@ export function connectNats(options: NatsOptions): NatsHandle {
       if (closing) return void (await nc.close())
       client = { nc, js: jetstream(nc, { timeout: 2_000 }), jsm }
       connected = true
+      attempted()
       void (async () => {
         for await (const status of nc.status()) {
           if (status.type === 'disconnect') connected = false
@@ -77,6 +82,7 @@ export function connectNats(options: NatsOptions): NatsHandle {
     } catch (error) {
       // Not even a first connection: try again shortly (the outbox holds events meanwhile).
       options.onError?.(error)
+      attempted()
       if (!closing) {
         retry = setTimeout(() => void start(), 1_000)
         retry.unref()
@@ -88,6 +94,7 @@ export function connectNats(options: NatsOptions): NatsHandle {
   return {
     options,
     ready: () => connected && client !== undefined && !client.nc.isClosed(),
+    firstAttempt,
     jetstream() {
       if (!client || !connected) throw new Error('NATS is not connected')
       return client
@@ -101,11 +108,12 @@ export function connectNats(options: NatsOptions): NatsHandle {
   }
 }
 
-/** Resolves once connected with the stream in place, or rejects after `timeoutMs` (startup, tests). */
+/** Resolves once the first connection attempt settled, or after `timeoutMs` (startup, tests). */
 export async function waitUntilReady(handle: NatsHandle, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!handle.ready()) {
-    if (Date.now() > deadline) throw new Error(`NATS not ready after ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    handle.firstAttempt,
+    new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+  ])
+  clearTimeout(timer)
 }

@@ -58,19 +58,22 @@ export function connectRedis(opts: RedisOptions): RedisHandle {
   }
 }
 
-/** Resolves once connected, or rejects after `timeoutMs` (startup, tests). */
+/** Resolves once connected; rejects on the first connection failure or after `timeoutMs` (startup, tests). */
 export async function waitUntilReady(handle: RedisHandle, timeoutMs = 5_000): Promise<void> {
   if (handle.ready()) return
+  const { client } = handle
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      handle.client.off('ready', onReady)
-      reject(new Error(`Redis not ready after ${timeoutMs} ms`))
-    }, timeoutMs)
-    const onReady = () => {
+    const done = (error?: Error) => {
       clearTimeout(timer)
-      resolve()
+      client.off('ready', onReady)
+      client.off('error', done)
+      if (error) reject(error)
+      else resolve()
     }
-    handle.client.once('ready', onReady)
+    const onReady = () => done()
+    const timer = setTimeout(() => done(new Error(`Redis not ready after ${timeoutMs} ms`)), timeoutMs)
+    client.once('ready', onReady)
+    client.once('error', done)
   })
 }
 
