@@ -85,17 +85,6 @@ async function writeOrder(
       ? 0
       : await quoteCoupon(trx, { userCouponId: input.userCouponId, userId: input.userId, totalAmount, now })
 
-  const short = await takeStock(trx, unit, input.items, now)
-  if (short.length > 0) {
-    throw new AppError(
-      'INSUFFICIENT_STOCK',
-      `not enough stock for product${short.length > 1 ? 's' : ''} ${short.join(', ')}`,
-      {
-        products: short,
-      },
-    )
-  }
-
   const row = {
     user_id: input.userId,
     status: payNow ? ('PAID' as const) : ('PENDING_PAYMENT' as const),
@@ -128,5 +117,17 @@ async function writeOrder(
   const events: NewEvent[] = [{ type: 'order.placed', aggregateId: orderId, payload: eventPayload(placed) }]
   if (payNow) events.push({ type: 'order.paid', aggregateId: orderId, payload: eventPayload(placed) })
   await appendEvents(trx, now, events)
+  // Stock last: on MySQL the product row stays locked from this write until commit, and on a hot
+  // product every buyer queues for that lock, so it is held for one statement, not the whole order.
+  const short = await takeStock(trx, unit, input.items, now)
+  if (short.length > 0) {
+    throw new AppError(
+      'INSUFFICIENT_STOCK',
+      `not enough stock for product${short.length > 1 ? 's' : ''} ${short.join(', ')}`,
+      {
+        products: short,
+      },
+    )
+  }
   return placed
 }

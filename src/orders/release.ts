@@ -27,15 +27,16 @@ export async function endOrder(
     .executeTakeFirst()
   if (Number(moved.numUpdatedRows) !== 1) return false
   const items = await loadItems(trx, [order.id])
+  if (order.user_coupon_id !== null) await releaseCoupon(trx, Number(order.user_coupon_id), Number(order.id))
+  if (order.status === 'PAID')
+    await refundOrder(trx, Number(order.user_id), Number(order.pay_amount), Number(order.id), now)
+  // Products after the wallet, as placing an order locks them: the same order everywhere, no deadlock.
   await returnStock(
     trx,
     unit,
     items.map((i) => ({ productId: Number(i.product_id), quantity: Number(i.quantity) })),
     now,
   )
-  if (order.user_coupon_id !== null) await releaseCoupon(trx, Number(order.user_coupon_id), Number(order.id))
-  if (order.status === 'PAID')
-    await refundOrder(trx, Number(order.user_id), Number(order.pay_amount), Number(order.id), now)
   const ended = toOrder((await loadOrderRow(trx, Number(order.id)))!, items)
   await appendEvents(trx, now, [
     {
