@@ -1,5 +1,6 @@
 export { appendEvents, type NewEvent } from './append.js'
 export { type EventHandler, type EventPublisher, InProcessBus } from './bus.js'
 export type { DomainEvent, OrderEventType } from './events.js'
+export { JetStreamConsumer } from './jetstream-consumer.js'
 export { JetStreamPublisher } from './jetstream-publisher.js'
 export { OutboxRelay } from './relay.js'
