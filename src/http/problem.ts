@@ -20,6 +20,7 @@ export function problemBody(error: AppError, instance?: string) {
 
 export function sendProblem(reply: FastifyReply, error: AppError) {
   if (error.status === 401) reply.header('www-authenticate', 'Bearer')
+  if (error.status === 503) reply.header('retry-after', String(error.extra['retryAfterSeconds'] ?? 1))
   return reply
     .code(error.status)
     .type('application/problem+json')
@@ -55,7 +56,36 @@ export function toAppError(error: FastifyError | Error): AppError {
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new AppError('VALIDATION_FAILED', fe.message, { errors: [{ path: 'body', message: fe.message }] })
   }
+  if (isDatabaseUnavailable(error)) {
+    return new AppError('DATABASE_UNAVAILABLE', 'the database did not answer in time; retry shortly')
+  }
   return new AppError('INTERNAL_ERROR', 'something went wrong on our side; it has been logged')
+}
+
+/**
+ * Driver errors that mean "the database is away or too slow", not "this request is wrong": lost or
+ * refused connections, lock waits and statement timeouts (MySQL/MariaDB), a busy SQLite file.
+ */
+const unavailableCodes = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ER_CON_COUNT_ERROR',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_STATEMENT_TIMEOUT',
+  'ER_QUERY_TIMEOUT',
+  'ER_SERVER_SHUTDOWN',
+  'SQLITE_BUSY',
+])
+
+function isDatabaseUnavailable(error: Error): boolean {
+  const code = (error as { code?: unknown }).code
+  return (
+    (typeof code === 'string' && unavailableCodes.has(code)) ||
+    /can't add new command when connection is in closed state|Connection lost/i.test(error.message)
+  )
 }
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
