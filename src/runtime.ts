@@ -7,6 +7,7 @@ import type { FastifyServerOptions } from 'fastify'
 import { buildApp } from './app.js'
 import { createTokenVerifier, loadOrCreateDemoSecret } from './auth/index.js'
 import type { Config } from './config/index.js'
+import { connectDataPlatform, type DataPlatformLink } from './data-platform/index.js'
 import { databaseProbe, outboxProbe } from './http/health.js'
 import { purgeExpiredIdempotencyKeys } from './http/idempotency.js'
 import type { App } from './http/types.js'
@@ -28,6 +29,8 @@ export interface Runtime {
   metrics: Metrics
   /** Redis and NATS when configured (tests reach them to simulate outages). */
   services: SharedServices
+  /** Delivery of order events to the data platform, when `DATA_PLATFORM_URL` is set. */
+  dataPlatform: DataPlatformLink | undefined
   /** The HS256 secret in use (configured or generated), when tokens are signed locally. */
   secret: string | undefined
   seeded: boolean
@@ -72,6 +75,17 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   })
 
   const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics })
+  const dataPlatform =
+    config.dataPlatform &&
+    connectDataPlatform({
+      config: config.dataPlatform,
+      db,
+      clock,
+      bus,
+      nats: services.nats,
+      onError: (message, error) => services.log(message, error),
+      onOutcome: (outcome) => metrics.dataPlatformDeliveries.labels({ outcome }).inc(),
+    })
   const app = await buildApp({
     metrics,
     config,
@@ -89,7 +103,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     }),
     onEventsCommitted: () => relay.notify(),
     issueGate: services.issueGate,
-    probes: [databaseProbe(db), ...services.probes, outboxProbe(relay)],
+    probes: [
+      databaseProbe(db),
+      ...services.probes,
+      outboxProbe(relay),
+      ...(dataPlatform ? [dataPlatform.probe] : []),
+    ],
     logger: opts.logger,
   })
   services.log = (message, error) => app.log.warn({ err: error }, message)
@@ -104,6 +123,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   let sweeper: NodeJS.Timeout | undefined
   if (opts.background !== false) {
     relay.start()
+    dataPlatform?.start()
     sweeper = setInterval(() => {
       sweep().catch((error) => app.log.error({ err: error }, 'sweep failed'))
     }, config.orders.sweepIntervalSeconds * 1000)
@@ -116,9 +136,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       clearInterval(sweeper)
       await app.close()
       await relay.stop()
+      await dataPlatform?.stop()
       await services.close()
       await handle.close()
     })())
 
-  return { app, db, clock, bus, relay, metrics, services, secret, seeded, sweep, close }
+  return { app, db, clock, bus, relay, metrics, services, dataPlatform, secret, seeded, sweep, close }
 }

@@ -3,6 +3,7 @@
  * Each variable is documented in README.md (Configuration); `loadConfig` fails fast with
  * every problem listed at once, so a bad deployment never half-starts.
  */
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -22,7 +23,7 @@ export interface Config {
   host: string
   databaseUrl: string
   /** MySQL/MariaDB connection pool (ignored for SQLite). */
-  dbPool: { size: number; statementTimeoutMs: number }
+  dbPool: { size: number; acquireTimeoutMs: number; statementTimeoutMs: number }
   /** Where the embedded default keeps its files (SQLite database, generated JWT secret). */
   dataDir: string
   seed: 'demo' | 'none'
@@ -37,6 +38,10 @@ export interface Config {
   redis?: { url: string; keyPrefix: string }
   /** JetStream broker for order events; unset = the in-process event relay. */
   nats?: { url: string; stream: string; subjectPrefix: string }
+  /** Where paid and cancelled orders are POSTed; unset = no delivery. */
+  dataPlatform?: { url: string; maxAttempts: number; timeoutMs: number }
+  /** Worker processes for `npm start` (node:cluster); 1 = this process serves alone. */
+  workers: number
 }
 
 export class ConfigError extends Error {
@@ -123,6 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     dbPool: {
       size: int('DB_POOL_SIZE', 10, 1, 1000),
+      acquireTimeoutMs: int('DB_POOL_ACQUIRE_TIMEOUT_MS', 1000, 10, 60_000),
       statementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', 5000, 100, 600_000),
     },
     dataDir: path.resolve(env['DATA_DIR'] || './data'),
@@ -145,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     ranking: { maxStalenessSeconds: int('TOP_PRODUCTS_MAX_STALENESS_SECONDS', 5, 1, 3600) },
     aliasSunset: date('API_ALIAS_SUNSET', '2027-06-30T00:00:00Z'),
+    workers: workers(env['WORKERS'], problems),
   }
   const redisUrl = env['REDIS_URL']
   if (redisUrl) {
@@ -165,8 +172,29 @@ export function loadConfig(env: Env = process.env): Config {
     }
     config.nats = { url: natsUrl, stream, subjectPrefix }
   }
+  const dataPlatformUrl = env['DATA_PLATFORM_URL']
+  if (dataPlatformUrl) {
+    if (!URL.canParse(dataPlatformUrl) || !/^https?:$/.test(new URL(dataPlatformUrl).protocol))
+      problems.push(`DATA_PLATFORM_URL must be an http(s) URL, got "${redactUrl(dataPlatformUrl)}"`)
+    config.dataPlatform = {
+      url: dataPlatformUrl,
+      maxAttempts: int('DATA_PLATFORM_MAX_ATTEMPTS', 10, 1, 100),
+      timeoutMs: int('DATA_PLATFORM_TIMEOUT_MS', 5000, 100, 120_000),
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems)
   return config
+}
+
+/** `WORKERS`: a count, or `auto` for one per core. */
+function workers(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined || raw === '') return 1
+  if (raw === 'auto') return Math.max(1, availableParallelism())
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 64) {
+    problems.push(`WORKERS must be auto or an integer between 1 and 64, got "${raw}"`)
+    return 1
+  }
+  return Number(raw)
 }
 
 /** Hides credentials before a URL is printed. */

@@ -73,6 +73,7 @@ const unavailableCodes = new Set([
   'ETIMEDOUT',
   'EPIPE',
   'ER_CON_COUNT_ERROR',
+  'POOL_ACQUIRE_TIMEOUT',
   'ER_LOCK_WAIT_TIMEOUT',
   'ER_STATEMENT_TIMEOUT',
   'ER_QUERY_TIMEOUT',

@@ -36,6 +36,13 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  readonly dataPlatformDeliveries = new Counter({
+    name: 'floodgate_data_platform_deliveries_total',
+    help: 'Attempts to deliver an order event to the data platform, by outcome (delivered, retry, park)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  })
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'floodgate_' })

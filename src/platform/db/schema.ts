@@ -124,6 +124,25 @@ export interface IdempotencyKeysTable {
   expires_at: number
 }
 
+export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'PARKED'
+
+/** An event on its way to the data platform; `PARKED` rows are the dead-letter store. */
+export interface DataPlatformDeliveriesTable {
+  event_id: string
+  type: string
+  /** The JSON body sent, exactly as first received. */
+  body: string
+  status: DeliveryStatus
+  attempts: number
+  next_attempt_at: number
+  last_error: string | null
+  claimed_by: string | null
+  claimed_until: number | null
+  created_at: number
+  /** When it was delivered or parked. */
+  finished_at: number | null
+}
+
 export interface Database {
   users: UsersTable
   products: ProductsTable
@@ -135,6 +154,7 @@ export interface Database {
   order_items: OrderItemsTable
   outbox: OutboxTable
   idempotency_keys: IdempotencyKeysTable
+  data_platform_deliveries: DataPlatformDeliveriesTable
 }
 
 export type ProductRow = Selectable<ProductsTable>
@@ -144,3 +164,4 @@ export type OrderRow = Selectable<OrdersTable>
 export type OrderItemRow = Selectable<OrderItemsTable>
 export type PointTransactionRow = Selectable<PointTransactionsTable>
 export type NewOutboxRow = Insertable<OutboxTable>
+export type DeliveryRow = Selectable<DataPlatformDeliveriesTable>

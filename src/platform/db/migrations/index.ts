@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely/migration'
 import * as initial from './001-initial.js'
 import * as outboxClaims from './002-outbox-claims.js'
+import * as dataPlatform from './003-data-platform.js'
 
 /**
  * Migrations are listed in code rather than read from a folder so that they travel inside any
@@ -9,6 +10,7 @@ import * as outboxClaims from './002-outbox-claims.js'
 export const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-outbox-claims': outboxClaims,
+  '003-data-platform': dataPlatform,
 }
 
 export const migrationProvider: MigrationProvider = {
