@@ -16,8 +16,9 @@ const tsx = path.join(root, 'node_modules/.bin/tsx')
 
 function start(
   env: Record<string, string>,
+  args: string[] = [],
 ): Promise<{ child: ChildProcess; base: string; output: () => string }> {
-  const child = spawn(tsx, ['src/main.ts'], {
+  const child = spawn(tsx, ['src/main.ts', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -122,5 +123,56 @@ describe('npm start on a fresh machine', () => {
       (error: { code: number; stderr: string }) =>
         error.code === 1 && /JWT_SECRET or JWT_JWKS_URL/.test(error.stderr),
     )
+  })
+})
+
+describe('npm start -- --workers 2', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floodgate-workers-'))
+  const env = {
+    PORT: '0',
+    DATA_DIR: dir,
+    DATABASE_URL: `sqlite:${dir}/shop.db`,
+    LOG_LEVEL: 'warn',
+    JWT_SECRET: '',
+    NODE_ENV: '',
+  }
+  after(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+  test('two processes serve one SQLite shop: 60 buyers over both for 10 units buy exactly 10', async () => {
+    const server = await start(env, ['--workers', '2'])
+    assert.match(server.output(), /with 2 workers/)
+    const admin = /export ADMIN_TOKEN=(\S+)/.exec(server.output())![1]!
+    const post = (url: string, token: string, body: object) =>
+      fetch(`${server.base}${url}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    const product = (await (
+      await post('/api/v1/admin/products', admin, { name: 'Hot', price: 1_000, stock: 10 })
+    ).json()) as { id: number }
+    const { mintToken } = await import('./auth/index.js')
+    const secret = fs.readFileSync(path.join(dir, 'jwt-secret'), 'utf8').trim()
+    const statuses = await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        const userId = 1 + (i % 5) // the five seeded customers, 500,000 points each
+        const token = await mintToken(secret, { userId, ttlSeconds: 600 })
+        const res = await post('/api/v1/orders', token, {
+          userId,
+          items: [{ productId: product.id, quantity: 1 }],
+        })
+        return res.status
+      }),
+    )
+    assert.equal(statuses.filter((s) => s === 201).length, 10, statuses.join(','))
+    assert.ok(
+      statuses.every((s) => s === 201 || s === 409),
+      statuses.join(','),
+    )
+    const left = (await (await fetch(`${server.base}/api/v1/products/${product.id}`)).json()) as {
+      stock: number
+    }
+    assert.equal(left.stock, 0, 'a read on either worker sees the last sale (no stale per-process cache)')
+    assert.equal(await stop(server.child), 0)
   })
 })

@@ -1,47 +1,32 @@
-/** Starts Floodgate: `npm start`. Configuration comes from the environment (see README). */
-import { mintToken } from './auth/index.js'
-import { ConfigError, loadConfig } from './config/index.js'
+/**
+ * Starts Floodgate: `npm start [-- --workers N|auto]`. Configuration comes from the environment
+ * (see README); `--workers` forks that many serving processes (src/cluster.ts).
+ */
+import cluster from 'node:cluster'
+import { loadOrCreateDemoSecret, mintToken } from './auth/index.js'
+import { runPrimary } from './cluster.js'
+import { type Config, ConfigError, loadConfig } from './config/index.js'
 import { createRuntime } from './runtime.js'
 import { DEMO_ADMIN, DEMO_CUSTOMERS } from './seed/index.js'
 
 async function main() {
-  const config = loadConfig()
+  const config = loadConfig(process.env, process.argv.slice(2))
+  const announce = (port: number) => printBanner(config, port)
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, announce)
+
+  const worker = cluster.isWorker
   const runtime = await createRuntime(config, {
     logger: {
       level: config.logLevel,
       // Tokens are credentials: never log them, even at debug level.
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
+    // Siblings share the database; the primary has migrated and seeded it already.
+    ...(worker ? { sharedDatabase: true, prepare: false } : {}),
   })
   const { app } = runtime
   await app.listen({ port: config.port, host: config.host })
-  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${(app.server.address() as { port: number }).port}`
-
-  const lines = [
-    ``,
-    `Floodgate is serving ${base}`,
-    `  API reference: ${base}/docs   OpenAPI: ${base}/openapi.json`,
-  ]
-  if (runtime.secret && !config.jwt.secret) {
-    // Only the generated demo secret gets printed tokens; a configured secret belongs to someone else.
-    const customer = await mintToken(runtime.secret, {
-      userId: DEMO_CUSTOMERS[0]!.id,
-      ttlSeconds: 7 * 24 * 3600,
-    })
-    const admin = await mintToken(runtime.secret, {
-      userId: DEMO_ADMIN.id,
-      role: 'admin',
-      ttlSeconds: 7 * 24 * 3600,
-    })
-    lines.push(
-      `  Demo customer (user ${DEMO_CUSTOMERS[0]!.id}) token, valid 7 days:`,
-      `    export TOKEN=${customer}`,
-      `  Demo admin (user ${DEMO_ADMIN.id}) token:`,
-      `    export ADMIN_TOKEN=${admin}`,
-      `  More tokens: npm run token -- --user 2 [--admin] [--ttl 1h]`,
-    )
-  }
-  process.stdout.write(`${lines.join('\n')}\n\n`)
+  if (!worker) await announce((app.server.address() as { port: number }).port)
 
   let stopping = false
   const stop = async (signal: string) => {
@@ -55,6 +40,30 @@ async function main() {
   }
   process.on('SIGTERM', () => void stop('SIGTERM'))
   process.on('SIGINT', () => void stop('SIGINT'))
+}
+
+async function printBanner(config: Config, port: number): Promise<void> {
+  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+  const lines = [
+    ``,
+    `Floodgate is serving ${base}${config.workers > 1 ? ` with ${config.workers} workers` : ''}`,
+    `  API reference: ${base}/docs   OpenAPI: ${base}/openapi.json`,
+  ]
+  if (!config.jwt.secret && !config.jwt.jwksUrl) {
+    // Only the generated demo secret gets printed tokens; a configured secret belongs to someone else.
+    const secret = loadOrCreateDemoSecret(config.dataDir)
+    const week = 7 * 24 * 3600
+    const customer = await mintToken(secret, { userId: DEMO_CUSTOMERS[0]!.id, ttlSeconds: week })
+    const admin = await mintToken(secret, { userId: DEMO_ADMIN.id, role: 'admin', ttlSeconds: week })
+    lines.push(
+      `  Demo customer (user ${DEMO_CUSTOMERS[0]!.id}) token, valid 7 days:`,
+      `    export TOKEN=${customer}`,
+      `  Demo admin (user ${DEMO_ADMIN.id}) token:`,
+      `    export ADMIN_TOKEN=${admin}`,
+      `  More tokens: npm run token -- --user 2 [--admin] [--ttl 1h]`,
+    )
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`)
 }
 
 main().catch((error) => {

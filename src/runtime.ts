@@ -46,21 +46,29 @@ export interface RuntimeOptions {
   background?: boolean
   /** Collect process metrics (event loop, GC, memory); off in tests that build many apps. */
   defaultMetrics?: boolean
+  /**
+   * Whether other processes write the same database (`--workers` siblings). Always so on MySQL;
+   * on SQLite it switches off the in-process product cache and makes the relay claim batches.
+   */
+  sharedDatabase?: boolean
+  /** Migrate and seed here (default); a `--workers` child leaves both to its primary. */
+  prepare?: boolean
 }
 
 export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   const clock = opts.clock ?? systemClock
   const handle = connectDatabase(config.databaseUrl, config.dbPool)
-  await handle.migrate()
+  const prepare = opts.prepare !== false
+  if (prepare) await handle.migrate()
   const { db } = handle
-  const seeded = config.seed === 'demo' ? await seedDemo({ db, clock }) : false
+  const seeded = prepare && config.seed === 'demo' ? await seedDemo({ db, clock }) : false
 
   const secret = config.jwt.jwksUrl
     ? undefined
     : (config.jwt.secret ?? loadOrCreateDemoSecret(config.dataDir))
   const verifier = createTokenVerifier({ ...config.jwt, secret }, () => clock.now())
-  // Several instances may share a MySQL outbox; the embedded default has exactly one relay.
-  const shared = handle.dialect === 'mysql'
+  // Several instances may share a MySQL outbox; the embedded default alone has exactly one relay.
+  const shared = handle.dialect === 'mysql' || opts.sharedDatabase === true
   const bus = new InProcessBus()
   const services = connectSharedServices(config, db, clock, { soleWriter: !shared, bus })
   await services.settle(5_000)
@@ -70,7 +78,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     clock,
     publisher: services.publisher,
     shared,
-    lockRows: shared,
+    lockRows: handle.dialect === 'mysql',
     onError: (error) => services.log('outbox relay failed; events stay in the outbox', error),
   })
 

@@ -53,9 +53,13 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>
 
-/** Reads and validates the configuration. Throws `ConfigError` naming every bad variable. */
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * Reads and validates the configuration. Throws `ConfigError` naming every bad variable.
+ * Command-line flags (`--workers N`) override their variable.
+ */
+export function loadConfig(processEnv: Env = process.env, args: string[] = []): Config {
   const problems: string[] = []
+  const env = { ...processEnv, ...flags(args, problems) }
   const int = (name: string, def: number, min: number, max: number): number => {
     const raw = env[name]
     if (raw === undefined || raw === '') return def
@@ -184,6 +188,17 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return config
+}
+
+/** The flags `npm start` takes, as the variables they stand for. */
+function flags(args: string[], problems: string[]): Env {
+  const out: Env = {}
+  for (let i = 0; i < args.length; i++) {
+    const [name, inline] = args[i]!.split('=', 2)
+    if (name === '--workers') out['WORKERS'] = inline ?? args[++i] ?? ''
+    else problems.push(`unknown option ${args[i]} (the only flag is --workers N|auto)`)
+  }
+  return out
 }
 
 /** `WORKERS`: a count, or `auto` for one per core. */

@@ -68,7 +68,7 @@ export class GroupCommit {
         const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = []
         const units = batch.map(() => newUnit(this.db))
         try {
-          await this.db.transaction().execute(async (trx) => {
+          await this.immediateTransaction(async (trx) => {
             for (const [i, unit] of batch.entries()) {
               await sql`savepoint unit`.execute(trx)
               try {
@@ -100,6 +100,26 @@ export class GroupCommit {
     } finally {
       this.running = false
     }
+  }
+
+  /**
+   * BEGIN IMMEDIATE takes the write lock up front. A deferred transaction that reads and then
+   * writes fails at once with SQLITE_BUSY when another process (a `--workers` sibling, the migrate
+   * CLI) wrote in between; an immediate one waits its turn under busy_timeout instead. Alone, the
+   * lock is free and costs nothing.
+   */
+  private immediateTransaction(fn: (trx: Db) => Promise<void>): Promise<void> {
+    return this.db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn)
+      try {
+        await fn(conn)
+        await sql`commit`.execute(conn)
+      } catch (error) {
+        // A failed COMMIT (a deferred constraint) leaves the transaction open: end it here.
+        await sql`rollback`.execute(conn).catch(() => {})
+        throw error
+      }
+    })
   }
 }
 
