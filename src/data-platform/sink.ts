@@ -21,9 +21,8 @@ export interface SinkOptions {
   onOutcome?: (outcome: Outcome['kind']) => void
 }
 
-/** How long a claimed delivery is reserved; far longer than one attempt's timeout. */
-const LEASE_MS = 60_000
 const BATCH = 64
+const RECORD_ATTEMPTS = 5
 
 /**
  * Sends recorded events to the data platform: one POST per event (JSON body, `Idempotency-Key` =
@@ -84,7 +83,10 @@ export class DataPlatformSink {
     let total = 0
     for (;;) {
       const now = this.opts.clock.now()
-      const { claim, rows } = await claimDue(this.opts.db, now, now + LEASE_MS, BATCH)
+      // A claim outlives the attempt's timeout; one whose outcome could not be recorded (the
+      // database dropped us) is free again soon after.
+      const lease = 2 * this.opts.timeoutMs + 5_000
+      const { claim, rows } = await claimDue(this.opts.db, now, now + lease, BATCH)
       total += rows.length
       await runLimited(rows, this.opts.concurrency ?? 8, (row) => this.attempt(row, claim))
       if (rows.length < BATCH) return total
@@ -94,7 +96,17 @@ export class DataPlatformSink {
   private async attempt(row: DeliveryRow, claim: string): Promise<void> {
     const { db, clock } = this.opts
     const outcome = this.judge(row, await this.post(row))
-    await recordOutcome(db, row, claim, outcome, clock.now())
+    // Once the data platform has the event, losing the record of it means sending it again when
+    // the claim expires: ride out a dropped connection before giving up on the record.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await recordOutcome(db, row, claim, outcome, clock.now())
+        break
+      } catch (error) {
+        if (attempt >= RECORD_ATTEMPTS) throw error
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt))
+      }
+    }
     this.opts.onOutcome?.(outcome.kind)
   }
 

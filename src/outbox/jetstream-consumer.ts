@@ -13,8 +13,12 @@ export interface ConsumerOptions {
   onError?: (error: unknown) => void
 }
 
-/** A message not acknowledged within this time is delivered again (to this or another instance). */
-const ACK_WAIT_MS = 30_000
+/**
+ * A message not acknowledged within this time is delivered again (to this or another instance).
+ * Handlers store and return in milliseconds; this bounds how long an event whose ack or nak was
+ * lost with the connection (a broker restart) waits.
+ */
+const ACK_WAIT_MS = 10_000
 const RETRY_DELAY_MS = 2_000
 
 /**

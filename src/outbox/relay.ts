@@ -117,7 +117,14 @@ export class OutboxRelay {
         .selectFrom('outbox')
         .select('id')
         .where('published_at', 'is', null)
-        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
+        // This relay's own earlier claim (a publish that failed) is retried at once, not after the lease.
+        .where((eb) =>
+          eb.or([
+            eb('claimed_until', 'is', null),
+            eb('claimed_until', '<', now),
+            eb('claimed_by', '=', this.owner),
+          ]),
+        )
         .orderBy('id')
         .limit(this.batchSize)
       if (this.opts.lockRows) free = free.forUpdate().skipLocked()
