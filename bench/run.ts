@@ -1,7 +1,9 @@
 /**
  * The benchmark suite: `npm run bench [-- --only <name>] [--quick] [--cpu-prof] [--write]`.
  *
- *   --only <name>  run one benchmark: product-read, hot-product or memory
+ *   --suite <name> core (default: the embedded default) or production (MariaDB + Redis, two instances)
+ *   --only <name>  run one benchmark of the suite: product-read, hot-product, memory; fleet-hot-product,
+ *                  soldout-storm, top-products-expiry
  *   --quick        short durations, a smoke check (numbers are not comparable)
  *   --cpu-prof     always profile a separate hot-product run (done anyway when a target is missed)
  *   --write        write docs/benchmarks.md even for --quick or --only runs
@@ -14,13 +16,21 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Benchmark } from './lib/context.js'
 import { describeEnvironment } from './lib/environment.js'
-import { type BenchReport, renderSection, SECTION, writeSection } from './lib/report.js'
+import { type BenchReport, renderSection, writeSection } from './lib/report.js'
 import { ROOT } from './lib/server.js'
 import { hotProduct } from './scenarios/hot-product.js'
 import { memory } from './scenarios/memory.js'
 import { productRead } from './scenarios/product-read.js'
+import { fleetHotProduct, soldoutStorm, topProductsExpiry } from './scenarios/production.js'
 
-const BENCHMARKS: Benchmark[] = [productRead, hotProduct, memory]
+/** Suites, each a section of docs/benchmarks.md: `core` (embedded default), `production` (MariaDB + Redis). */
+const SUITES: Record<string, { heading: string; benchmarks: Benchmark[] }> = {
+  core: { heading: 'Core benchmarks', benchmarks: [productRead, hotProduct, memory] },
+  production: {
+    heading: 'Production mode (MariaDB + Redis, two instances)',
+    benchmarks: [fleetHotProduct, soldoutStorm, topProductsExpiry],
+  },
+}
 const DOC = path.join(ROOT, 'docs', 'benchmarks.md')
 
 async function main(): Promise<number> {
@@ -32,8 +42,12 @@ async function main(): Promise<number> {
       quick: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       write: { type: 'boolean', default: false },
+      suite: { type: 'string', default: 'core' },
     },
   })
+  const suite = SUITES[values.suite!]
+  if (!suite) throw new Error(`--suite must be one of ${Object.keys(SUITES).join(', ')}`)
+  const BENCHMARKS = suite.benchmarks
   const selected = values.only ? BENCHMARKS.filter((b) => b.name === values.only) : BENCHMARKS
   if (selected.length === 0) {
     throw new Error(`--only must be one of ${BENCHMARKS.map((b) => b.name).join(', ')}; got "${values.only}"`)
@@ -72,8 +86,8 @@ async function main(): Promise<number> {
   const section = renderSection(env, reports, values.quick)
   process.stdout.write(`${section}\n`)
   if ((!values.quick && !values.only) || values.write) {
-    writeSection(DOC, SECTION, section)
-    log(`wrote ${path.relative(ROOT, DOC)} (section bench:${SECTION})`)
+    writeSection(DOC, values.suite!, section, suite.heading)
+    log(`wrote ${path.relative(ROOT, DOC)} (section bench:${values.suite})`)
   } else {
     log(`not written to ${path.relative(ROOT, DOC)} (partial or quick run; add --write to write it)`)
   }

@@ -40,6 +40,9 @@ describe('two instances as separate processes over one MariaDB, Redis and NATS',
       DATABASE_URL: database.url,
       JWT_SECRET: TEST_SECRET,
       DATA_PLATFORM_URL: receiver.url,
+      // These tests prove correctness under contention, not shedding: a busy CI machine may keep a
+      // request waiting for a connection longer than the 1 s default, which would answer 503.
+      DB_POOL_ACQUIRE_TIMEOUT_MS: '20000',
       ...services.env,
     }
     // One first, so the other finds the schema; concurrent starts are covered by migrate.test.ts.

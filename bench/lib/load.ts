@@ -28,6 +28,8 @@ export interface LoadOptions {
   setupClient?: (client: autocannon.Client, index: number) => void
   /** Measure CPU use of this process (the server), of autocannon and of the rest of the machine. */
   watchPid?: number
+  /** Sees every response: its status and latency (for per-status percentiles). */
+  onResponse?: (status: number, latencyMs: number) => void
 }
 
 export interface LoadResult {
@@ -79,7 +81,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       clients.push(client)
     },
   })
-  instance.on('response', () => {
+  instance.on('response', (_client: unknown, status: number, _bytes: number, latencyMs: number) => {
+    opts.onResponse?.(status, latencyMs)
     responses++
     lastResponseAt = nowUs()
   })

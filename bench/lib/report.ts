@@ -24,7 +24,6 @@ export interface BenchReport {
   notes: string[]
 }
 
-export const SECTION = 'core'
 const verdict = (c: Check) => (c.pass ? 'PASS' : '**FAIL**')
 
 export function renderSection(env: Environment, reports: BenchReport[], quick: boolean): string {
@@ -66,7 +65,7 @@ Sections between \`bench:*\` markers are rewritten by the tool; edit outside the
 `
 
 /** Replaces the text between `<!-- bench:<section>:start -->` and `:end -->`, creating either as needed. */
-export function writeSection(file: string, section: string, body: string): void {
+export function writeSection(file: string, section: string, body: string, heading: string): void {
   const start = `<!-- bench:${section}:start -->`
   const end = `<!-- bench:${section}:end -->`
   const block = `${start}\n${body.trim()}\n${end}`
@@ -77,7 +76,7 @@ export function writeSection(file: string, section: string, body: string): void 
   if (from !== -1 && to > from) {
     next = current.slice(0, from) + block + current.slice(to + end.length)
   } else {
-    next = `${current.trimEnd()}\n\n## Core benchmarks\n\n${block}\n`
+    next = `${current.trimEnd()}\n\n## ${heading}\n\n${block}\n`
   }
   fs.mkdirSync(path.dirname(file), { recursive: true })
   fs.writeFileSync(file, next)

@@ -64,7 +64,7 @@ function readStatusKb(pid: number, field: string): number {
   return Number(match[1])
 }
 
-async function spawnServer(opts: {
+export async function spawnServer(opts: {
   name: string
   script: string
   env: Record<string, string>

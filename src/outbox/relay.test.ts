@@ -21,7 +21,7 @@ describe('outbox relay with several instances', () => {
     await database.drop()
   })
 
-  const relay = (seen: string[], fail = false) =>
+  const relay = (seen: string[], broker: 'up' | 'down' | 'hangs' = 'up') =>
     new OutboxRelay({
       db: handle.db,
       clock,
@@ -29,7 +29,8 @@ describe('outbox relay with several instances', () => {
       lockRows: handle.dialect === 'mysql',
       publisher: {
         publish: async (e: DomainEvent) => {
-          if (fail) throw new Error('broker down')
+          if (broker === 'down') throw new Error('broker down')
+          if (broker === 'hangs') await new Promise(() => {}) // the relay dies here, holding its claim
           seen.push(e.id)
         },
       },
@@ -60,13 +61,28 @@ describe('outbox relay with several instances', () => {
 
   test("a relay that dies holding a claim is taken over once the claim's lease ends", async () => {
     await append(10)
-    const dead: string[] = []
-    await assert.rejects(relay(dead, true).drainAll(), /broker down/)
+    void relay([], 'hangs').drainAll()
+    // Wait until it has claimed (it is then stuck publishing).
+    const claimed = () =>
+      handle.db
+        .selectFrom('outbox')
+        .select('id')
+        .where('claimed_by', 'is not', null)
+        .where('published_at', 'is', null)
+        .execute()
+    while ((await claimed()).length === 0) await new Promise((resolve) => setImmediate(resolve))
     const survivor: string[] = []
     const other = relay(survivor)
     assert.equal(await other.drainAll(), 0, 'the claim still holds')
     clock.advance(31 * SECOND)
     assert.equal(await other.drainAll(), 10)
     assert.equal(new Set(survivor).size, 10)
+  })
+  test('a relay whose broker refuses gives its claim back: another relay publishes at once', async () => {
+    await append(10)
+    await assert.rejects(relay([], 'down').drainAll(), /broker down/)
+    const other: string[] = []
+    assert.equal(await relay(other).drainAll(), 10)
+    assert.equal(new Set(other).size, 10)
   })
 })

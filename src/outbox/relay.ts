@@ -117,14 +117,7 @@ export class OutboxRelay {
         .selectFrom('outbox')
         .select('id')
         .where('published_at', 'is', null)
-        // This relay's own earlier claim (a publish that failed) is retried at once, not after the lease.
-        .where((eb) =>
-          eb.or([
-            eb('claimed_until', 'is', null),
-            eb('claimed_until', '<', now),
-            eb('claimed_by', '=', this.owner),
-          ]),
-        )
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
         .orderBy('id')
         .limit(this.batchSize)
       if (this.opts.lockRows) free = free.forUpdate().skipLocked()
@@ -151,8 +144,11 @@ export class OutboxRelay {
     }))
     const published: number[] = []
     try {
-      const failure = await this.publish(events, (i) => published.push(rows[i]!.id))
-      if (failure) throw failure
+      const failure = await this.publish(events, (i) => published.push(rows[i]!.id)).catch((error) => error)
+      if (failure) {
+        await this.release(rows.map((r) => r.id).filter((id) => !published.includes(id)))
+        throw failure
+      }
     } finally {
       // One write for the batch; on a failed publish, what went out is still marked (the rest retries).
       if (published.length > 0) {
@@ -162,6 +158,22 @@ export class OutboxRelay {
       }
     }
     return rows.length
+  }
+
+  /**
+   * Gives up this relay's claim on rows it could not publish (the broker refused), so the next
+   * poll, here or on another instance, retries them instead of waiting out the lease. Best effort:
+   * if this write fails too, the lease still expires.
+   */
+  private async release(ids: number[]): Promise<void> {
+    if (this.opts.shared === false || ids.length === 0) return
+    await this.opts.db
+      .updateTable('outbox')
+      .set({ claimed_by: null, claimed_until: null })
+      .where('id', 'in', ids)
+      .where('claimed_by', '=', this.owner)
+      .execute()
+      .catch(() => {})
   }
 
   /** Publishes in order (or all at once when the publisher batches); reports each success, returns the first failure. */

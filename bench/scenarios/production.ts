@@ -1,0 +1,271 @@
+/**
+ * Production mode on this machine: two Floodgate processes over one MariaDB and Redis.
+ * - fleet-hot-product: 200 buyers of one product, split over both instances, at three pool sizes
+ *   side by side (the pool-size choice and its arithmetic come from this run);
+ * - soldout-storm: 50,000 purchase attempts for 100 units;
+ * - top-products-expiry: 200 readers over both instances while the cached ranking expires.
+ */
+import type { BenchContext, Benchmark } from '../lib/context.js'
+import { createProduct, type Fleet, openFleet, percentiles, productBooks } from '../lib/fleet.js'
+import { count, type LoadResult, runLoad } from '../lib/load.js'
+import { type BenchReport, fmt } from '../lib/report.js'
+
+const BUYERS = 200
+const INSTANCES = 2
+
+/** Every buyer orders one unit as fast as it can; connections split evenly over the instances. */
+async function buyAcrossFleet(
+  fleet: Fleet,
+  productId: number,
+  opts: { durationSec?: number; amount?: number; onResponse?: (status: number, ms: number) => void },
+) {
+  const per = BUYERS / fleet.instances.length
+  const results = await Promise.all(
+    fleet.instances.map((server, n) =>
+      runLoad({
+        url: `${server.url}/api/v1/orders`,
+        connections: per,
+        ...(opts.durationSec !== undefined
+          ? { durationSec: opts.durationSec, drain: true }
+          : { amount: opts.amount! / fleet.instances.length }),
+        limitSec: (opts.durationSec ?? 60) + 30,
+        method: 'POST',
+        ...(opts.onResponse ? { onResponse: opts.onResponse } : {}),
+        setupClient: (client, index) => {
+          const buyer = fleet.buyers[(n * per + index) % fleet.buyers.length]!
+          client.setHeadersAndBody(
+            { authorization: `Bearer ${buyer.token}`, 'content-type': 'application/json' },
+            JSON.stringify({ userId: buyer.userId, items: [{ productId, quantity: 1 }] }),
+          )
+        },
+      }),
+    ),
+  )
+  const elapsedSec = Math.max(...results.map((r) => r.elapsedSec))
+  const byStatus: Record<string, number> = {}
+  for (const r of results)
+    for (const [s, n] of Object.entries(r.byStatus)) byStatus[s] = (byStatus[s] ?? 0) + n
+  return {
+    results,
+    elapsedSec,
+    byStatus,
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    hitLimit: results.some((r) => r.hitLimit),
+  }
+}
+
+const statusText = (byStatus: Record<string, number>, errors: number) =>
+  Object.entries(byStatus)
+    .map(([s, n]) => `${s}: ${fmt.int(n)}`)
+    .join(', ') + (errors ? `; connection errors ${errors}` : '')
+
+const POOL_SIZES = [4, 10, 24]
+const TARGET_PAID_PER_SEC = 2_000
+
+export const fleetHotProduct: Benchmark = {
+  name: 'fleet-hot-product',
+  async run(ctx: BenchContext): Promise<BenchReport> {
+    const durationSec = ctx.quick ? 3 : 10
+    const rows: [string, string][] = []
+    const runs: { pool: number; paidPerSec: number; p99: number; meanMs: number; oversellOk: boolean }[] = []
+    for (const pool of POOL_SIZES) {
+      ctx.log(`  DB_POOL_SIZE=${pool} per instance`)
+      const fleet = await openFleet({
+        instances: INSTANCES,
+        buyers: BUYERS,
+        env: { DB_POOL_SIZE: String(pool) },
+      })
+      try {
+        const productId = await createProduct(fleet, 1_000_000_000)
+        await buyAcrossFleet(fleet, productId, { durationSec: 2 }) // warm-up
+        const before = await productBooks(fleet, productId)
+        const latencies: number[] = []
+        const run = await buyAcrossFleet(fleet, productId, {
+          durationSec,
+          onResponse: (status, ms) => status === 201 && latencies.push(ms),
+        })
+        const after = await productBooks(fleet, productId)
+        const paid = run.byStatus['201'] ?? 0
+        const taken = before.stock - after.stock
+        const paidDelta = after.paidOrders - before.paidOrders
+        const oversellOk = taken === paid && paidDelta === paid && !run.hitLimit
+        const lat = percentiles(latencies)
+        const meanMs = latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)
+        const paidPerSec = paid / run.elapsedSec
+        runs.push({ pool, paidPerSec, p99: lat.p99, meanMs, oversellOk })
+        rows.push([
+          `DB_POOL_SIZE=${pool} (×${INSTANCES} instances)`,
+          `${fmt.int(paidPerSec)} paid/s; latency p50 ${fmt.ms(lat.p50)}, p99 ${fmt.ms(lat.p99)}; ` +
+            `${statusText(run.byStatus, run.errors)}; stock taken ${fmt.int(taken)} = 201s ${fmt.int(paid)} = PAID +${fmt.int(paidDelta)}`,
+        ])
+      } finally {
+        await fleet.close()
+      }
+    }
+    const best = runs.reduce((a, b) => (b.paidPerSec > a.paidPerSec ? b : a))
+    const chosen = runs.find((r) => r.pool === 10)!
+    // Little's law: connections busy on average = throughput × time each order holds one.
+    const busy = (r: (typeof runs)[number]) => (r.paidPerSec / INSTANCES) * (r.meanMs / 1000)
+    return {
+      name: 'fleet-hot-product',
+      title: `Hot product on MariaDB + Redis: ${BUYERS} buyers over ${INSTANCES} instances, three pool sizes`,
+      setup: [
+        `${INSTANCES} Floodgate processes (\`node --import tsx src/main.ts\`), one fresh MariaDB database, one Redis key prefix; no NATS (events go to the in-process bus).`,
+        `${BUYERS} buyers, each its own user and token, ${BUYERS / INSTANCES} autocannon connections per instance, POST /api/v1/orders for one unit paid with points.`,
+        `Per pool size: a fresh fleet and database, 2 s warm-up, then ${durationSec} s measured with drain; stock and PAID orders read from MariaDB before and after.`,
+      ],
+      facts: rows,
+      checks: [
+        {
+          metric: 'paid orders/s (default pool 10)',
+          measured: fmt.int(chosen.paidPerSec),
+          target: `≥ ${fmt.int(TARGET_PAID_PER_SEC)}`,
+          pass: chosen.paidPerSec >= TARGET_PAID_PER_SEC,
+          kind: 'performance',
+        },
+        {
+          metric: 'oversell (stock taken = 201s = PAID), every pool size',
+          measured: runs.map((r) => (r.oversellOk ? 'equal' : 'DIFFERENT')).join(', '),
+          target: 'all equal',
+          pass: runs.every((r) => r.oversellOk),
+          kind: 'correctness',
+        },
+      ],
+      notes: [
+        `**Pool size.** Little's law: connections in use L = λ × W. Per instance at pool 10: λ = ${fmt.int(chosen.paidPerSec / INSTANCES)} orders/s, ` +
+          `W ≈ ${fmt.ms(chosen.meanMs)} mean response time (an upper bound on the time a connection is held), so L ≤ ${busy(chosen).toFixed(1)} connections. ` +
+          `Best throughput in this run: pool ${best.pool} (${fmt.int(best.paidPerSec)}/s). ` +
+          "Every order of one product serialises on that product's row lock, so connections beyond the few that keep the lock holder busy only queue inside MariaDB; " +
+          'the default stays 10 per instance, with DB_POOL_ACQUIRE_TIMEOUT_MS (1 s) making a surge fail fast with 503 instead of queueing.',
+      ],
+    }
+  },
+}
+
+const STORM_ATTEMPTS = 50_000
+const STORM_UNITS = 100
+
+export const soldoutStorm: Benchmark = {
+  name: 'soldout-storm',
+  async run(ctx: BenchContext): Promise<BenchReport> {
+    const attempts = ctx.quick ? 10_000 : STORM_ATTEMPTS
+    const fleet = await openFleet({ instances: INSTANCES, buyers: BUYERS })
+    try {
+      const productId = await createProduct(fleet, STORM_UNITS)
+      const rejections: number[] = []
+      const successes: number[] = []
+      ctx.log(`  ${fmt.int(attempts)} attempts for ${STORM_UNITS} units`)
+      const run = await buyAcrossFleet(fleet, productId, {
+        amount: attempts,
+        onResponse: (status, ms) => (status === 201 ? successes : rejections).push(ms),
+      })
+      const books = await productBooks(fleet, productId)
+      const sold = run.byStatus['201'] ?? 0
+      const rej = percentiles(rejections)
+      const exact = sold === STORM_UNITS && books.paidOrders === STORM_UNITS && books.stock === 0
+      return {
+        name: 'soldout-storm',
+        title: `Sold-out storm: ${fmt.int(attempts)} purchase attempts for ${STORM_UNITS} units over ${INSTANCES} instances`,
+        setup: [
+          `${INSTANCES} instances over MariaDB + Redis; ${BUYERS} connections (each its own buyer) split over them, ${fmt.int(attempts)} POST /api/v1/orders in all.`,
+          'Latency per answer from autocannon, split by status: rejections (409 INSUFFICIENT_STOCK) apart from the sales.',
+        ],
+        facts: [
+          ['Answers', statusText(run.byStatus, run.errors)],
+          [
+            'Time for all attempts',
+            `${run.elapsedSec.toFixed(2)} s (${fmt.int(attempts / run.elapsedSec)} attempts/s)`,
+          ],
+          ['Rejections: latency', `p50 ${fmt.ms(rej.p50)}, p99 ${fmt.ms(rej.p99)}, max ${fmt.ms(rej.max)}`],
+          [
+            'Sales: latency',
+            `p50 ${fmt.ms(percentiles(successes).p50)}, max ${fmt.ms(percentiles(successes).max)}`,
+          ],
+          ['Database afterwards', `stock ${books.stock}, PAID orders ${books.paidOrders}`],
+        ],
+        checks: [
+          {
+            metric: `sold of ${STORM_UNITS}`,
+            measured: `${sold} × 201, ${books.paidOrders} PAID, stock ${books.stock}`,
+            target: `exactly ${STORM_UNITS}`,
+            pass: exact,
+            kind: 'correctness',
+          },
+          {
+            metric: 'rejection p99',
+            measured: fmt.ms(rej.p99),
+            target: '< 10 ms',
+            pass: rej.p99 < 10,
+            kind: 'performance',
+          },
+        ],
+        notes: [],
+      }
+    } finally {
+      await fleet.close()
+    }
+  },
+}
+
+const STALENESS_SEC = 5
+
+export const topProductsExpiry: Benchmark = {
+  name: 'top-products-expiry',
+  async run(ctx: BenchContext): Promise<BenchReport> {
+    const durationSec = ctx.quick ? 11 : 31
+    const fleet = await openFleet({
+      instances: INSTANCES,
+      buyers: 1,
+      env: { TOP_PRODUCTS_MAX_STALENESS_SECONDS: String(STALENESS_SEC) },
+    })
+    try {
+      const computations = async () => {
+        let total = 0
+        for (const server of fleet.instances) {
+          const text = await (await fetch(`${server.url}/metrics`)).text()
+          total += Number(/^floodgate_top_products_computations_total (\d+)/m.exec(text)?.[1] ?? 0)
+        }
+        return total
+      }
+      const before = await computations()
+      ctx.log(`  200 readers for ${durationSec} s (cache bound ${STALENESS_SEC} s)`)
+      const runs: LoadResult[] = await Promise.all(
+        fleet.instances.map((server) =>
+          runLoad({
+            url: `${server.url}/api/v1/products/top`,
+            connections: 200 / INSTANCES,
+            durationSec,
+            limitSec: durationSec + 10,
+          }),
+        ),
+      )
+      const queries = (await computations()) - before
+      const reads = runs.reduce((n, r) => n + count(r, 200), 0)
+      const expiries = Math.ceil(durationSec / STALENESS_SEC)
+      return {
+        name: 'top-products-expiry',
+        title: `Top products: 200 concurrent readers over ${INSTANCES} instances through cache expiries`,
+        setup: [
+          `${INSTANCES} instances over MariaDB + Redis, TOP_PRODUCTS_MAX_STALENESS_SECONDS=${STALENESS_SEC}; 100 autocannon connections per instance on GET /api/v1/products/top for ${durationSec} s.`,
+          'Database queries for the ranking counted by each instance (`floodgate_top_products_computations_total`, incremented once per ranking query) and summed.',
+        ],
+        facts: [
+          ['Reads answered 200', fmt.int(reads)],
+          ['Read latency p99 per instance', runs.map((r) => fmt.ms(r.latencyMs.p99)).join(', ')],
+        ],
+        checks: [
+          {
+            metric: 'ranking queries',
+            measured: `${queries} in ${durationSec} s (${expiries} expiries of the ${STALENESS_SEC} s bound at most)`,
+            target: 'one per expiry',
+            pass: queries <= expiries,
+            kind: 'correctness',
+          },
+        ],
+        notes: [],
+      }
+    } finally {
+      await fleet.close()
+    }
+  },
+}
