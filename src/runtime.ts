@@ -57,7 +57,8 @@ export interface RuntimeOptions {
 
 export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   const clock = opts.clock ?? systemClock
-  const handle = connectDatabase(config.databaseUrl, config.dbPool)
+  const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics })
+  const handle = connectDatabase(config.databaseUrl, { ...config.dbPool, observer: metrics.poolObserver })
   const prepare = opts.prepare !== false
   if (prepare) await handle.migrate()
   const { db } = handle
@@ -82,7 +83,6 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     onError: (error) => services.log('outbox relay failed; events stay in the outbox', error),
   })
 
-  const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics })
   const dataPlatform =
     config.dataPlatform &&
     connectDataPlatform({

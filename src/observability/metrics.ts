@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import type { PoolObserver } from '../platform/db/index.js'
 
 /**
  * Every metric lives in one registry with Prometheus names. Labels are bounded: `route` is the
@@ -42,6 +43,46 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   })
+
+  readonly dbPoolWait = new Histogram({
+    name: 'floodgate_db_pool_wait_seconds',
+    help: 'Time a request waited for a database connection (MySQL pool), by outcome (acquired, timeout)',
+    labelNames: ['outcome'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  })
+
+  readonly dbPoolHold = new Histogram({
+    name: 'floodgate_db_pool_hold_seconds',
+    help: 'Time a database connection was held (acquire to release) per unit of work',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  })
+
+  private readonly poolState = new Gauge({
+    name: 'floodgate_db_pool_connections',
+    help: 'Database pool: configured size, connections in use, and requests waiting for one',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    // Read at scrape time: a gauge set on every acquire would cost the hot path for nothing.
+    collect: () => {
+      const state = this.readPool?.()
+      if (!state) return
+      this.poolState.set({ state: 'size' }, state.size)
+      this.poolState.set({ state: 'in_use' }, state.inUse)
+      this.poolState.set({ state: 'waiting' }, state.waiting)
+    },
+  })
+
+  /** The pool reports through this (MySQL only; SQLite has no pool). */
+  readonly poolObserver: PoolObserver = {
+    waited: (seconds, outcome) => this.dbPoolWait.observe({ outcome }, seconds),
+    held: (seconds) => this.dbPoolHold.observe(seconds),
+    gauge: (read) => {
+      this.readPool = read
+    },
+  }
+  private readPool: (() => { size: number; inUse: number; waiting: number }) | undefined
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false)

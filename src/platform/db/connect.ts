@@ -21,7 +21,7 @@ export interface DatabaseHandle {
   close(): Promise<void>
 }
 
-export type { PoolOptions } from './mysql.js'
+export type { PoolObserver, PoolOptions } from './mysql.js'
 
 /** Opens the database named by `DATABASE_URL`: `sqlite:…` (embedded) or `mysql://…` / `mariadb://…`. */
 export function connectDatabase(url: string, pool?: PoolOptions): DatabaseHandle {

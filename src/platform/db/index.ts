@@ -1,4 +1,4 @@
-export { connectDatabase, type DatabaseHandle, type Db } from './connect.js'
+export { connectDatabase, type DatabaseHandle, type Db, type PoolObserver } from './connect.js'
 export { isUniqueViolation } from './errors.js'
 export { cursorId, type Page, pageOf } from './pagination.js'
 export { affected, insertedId } from './raw.js'

@@ -10,6 +10,16 @@ export interface PoolOptions {
   acquireTimeoutMs: number
   /** A statement running longer than this is cancelled by the server. */
   statementTimeoutMs: number
+  /** Told of every wait for a connection and every hold of one (metrics). */
+  observer?: PoolObserver
+}
+
+/** What the pool reports: how long callers waited for a connection, and how long they held it. */
+export interface PoolObserver {
+  waited(seconds: number, outcome: 'acquired' | 'timeout'): void
+  held(seconds: number): void
+  /** Connections lent out and callers waiting, at this moment. */
+  gauge(read: () => { size: number; inUse: number; waiting: number }): void
 }
 
 export const DEFAULT_POOL: PoolOptions = { size: 10, acquireTimeoutMs: 1_000, statementTimeoutMs: 5_000 }
@@ -33,7 +43,7 @@ export function connectMysql(url: string, pool: PoolOptions = DEFAULT_POOL): Dat
     connection.query(`SET SESSION max_execution_time = ${pool.statementTimeoutMs}`, () => {})
   })
   const db = new Kysely<Database>({
-    dialect: new MysqlDialect({ pool: withAcquireTimeout(mysqlPool, pool.acquireTimeoutMs) }),
+    dialect: new MysqlDialect({ pool: withAcquireTimeout(mysqlPool, pool) }),
   })
   return {
     db,
@@ -46,29 +56,53 @@ export function connectMysql(url: string, pool: PoolOptions = DEFAULT_POOL): Dat
 
 /**
  * mysql2's pool queues callers without a deadline; a surge would then pile up requests that wait
- * longer than any client does. This wrapper fails a wait after `timeoutMs` with
- * `POOL_ACQUIRE_TIMEOUT` (answered as 503 DATABASE_UNAVAILABLE) and hands a connection that
- * arrives too late straight back.
+ * longer than any client does. This wrapper fails a wait after `acquireTimeoutMs` with
+ * `POOL_ACQUIRE_TIMEOUT` (answered as 503 DATABASE_UNAVAILABLE), hands a connection that arrives
+ * too late straight back, and reports waits and holds to the observer (Little's law needs the
+ * hold time: connections in use = throughput × hold).
  */
-function withAcquireTimeout(pool: Pool, timeoutMs: number): MysqlPool {
+function withAcquireTimeout(pool: Pool, opts: PoolOptions): MysqlPool {
+  const { acquireTimeoutMs, observer } = opts
+  let inUse = 0
+  let waiting = 0
+  observer?.gauge(() => ({ size: opts.size, inUse, waiting }))
   return {
     getConnection(callback) {
       let done = false
+      const asked = performance.now()
+      waiting++
       const timer = setTimeout(() => {
         done = true
-        const error = Object.assign(new Error(`no database connection free within ${timeoutMs} ms`), {
+        waiting--
+        observer?.waited((performance.now() - asked) / 1000, 'timeout')
+        const error = Object.assign(new Error(`no database connection free within ${acquireTimeoutMs} ms`), {
           code: 'POOL_ACQUIRE_TIMEOUT',
         })
         callback(error, undefined as unknown as MysqlPoolConnection)
-      }, timeoutMs)
+      }, acquireTimeoutMs)
       pool.getConnection((error, connection) => {
         if (done) {
           connection?.release()
           return
         }
         done = true
+        waiting--
         clearTimeout(timer)
-        callback(error, connection as unknown as MysqlPoolConnection)
+        if (error || !observer) {
+          callback(error, connection as unknown as MysqlPoolConnection)
+          return
+        }
+        const acquired = performance.now()
+        observer.waited((acquired - asked) / 1000, 'acquired')
+        inUse++
+        const release = connection.release.bind(connection)
+        connection.release = () => {
+          inUse--
+          observer.held((performance.now() - acquired) / 1000)
+          connection.release = release
+          release()
+        }
+        callback(null, connection as unknown as MysqlPoolConnection)
       })
     },
     end: (callback) => pool.end(callback),
