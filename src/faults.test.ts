@@ -146,7 +146,8 @@ describe('a sale through Redis, NATS and database failures', needsMysql, () => {
         'every event at the data platform',
         async () => {
           const n = receiver.accepted.size
-          if (n !== last) mark(`${(last = n)} of ${ids.size} events at the data platform`)
+          if (n !== last) mark(`${n} of ${ids.size} events at the data platform`)
+          last = n
           return n >= ids.size
         },
         90_000,
