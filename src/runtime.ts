@@ -90,6 +90,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     onEventsCommitted: () => relay.notify(),
     issueGate: services.issueGate,
     probes: [databaseProbe(db), ...services.probes, outboxProbe(relay)],
+    ...(config.demoSignIn && secret ? { demoSecret: secret } : {}),
     logger: opts.logger,
   })
   services.log = (message, error) => app.log.warn({ err: error }, message)

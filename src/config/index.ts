@@ -37,6 +37,13 @@ export interface Config {
   redis?: { url: string; keyPrefix: string }
   /** JetStream broker for order events; unset = the in-process event relay. */
   nats?: { url: string; stream: string; subjectPrefix: string }
+  /** The built storefront served at `/` (absent = API only). */
+  storefrontDir?: string
+  /**
+   * `POST /api/v1/demo/sign-in` hands out tokens for seeded users. Only the embedded default with
+   * its generated secret offers it: anyone reaching the port may sign in as anyone.
+   */
+  demoSignIn: boolean
 }
 
 export class ConfigError extends Error {
@@ -145,7 +152,14 @@ export function loadConfig(env: Env = process.env): Config {
     },
     ranking: { maxStalenessSeconds: int('TOP_PRODUCTS_MAX_STALENESS_SECONDS', 5, 1, 3600) },
     aliasSunset: date('API_ALIAS_SUNSET', '2027-06-30T00:00:00Z'),
+    demoSignIn:
+      oneOf('DEMO_SIGN_IN', 'auto', ['auto', 'off'] as const) === 'auto' &&
+      nodeEnv !== 'production' &&
+      !secret &&
+      !jwksUrl,
   }
+  const storefrontDir = env['STOREFRONT_DIR'] || 'web/dist'
+  if (storefrontDir !== 'none') config.storefrontDir = path.resolve(storefrontDir)
   const redisUrl = env['REDIS_URL']
   if (redisUrl) {
     if (!/^rediss?:\/\//.test(redisUrl))
