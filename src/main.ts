@@ -1,6 +1,7 @@
 /** Starts Floodgate: `npm start`. Configuration comes from the environment (see README). */
 import { mintToken } from './auth/index.js'
 import { ConfigError, loadConfig } from './config/index.js'
+import { storefrontBuilt } from './http/storefront.js'
 import { createRuntime } from './runtime.js'
 import { DEMO_ADMIN, DEMO_CUSTOMERS } from './seed/index.js'
 
@@ -22,6 +23,13 @@ async function main() {
     `Floodgate is serving ${base}`,
     `  API reference: ${base}/docs   OpenAPI: ${base}/openapi.json`,
   ]
+  if (config.storefrontDir) {
+    lines.push(
+      storefrontBuilt(config.storefrontDir)
+        ? `  Storefront: ${base}/${config.demoSignIn ? ' (demo sign-in offered)' : ''}`
+        : `  Storefront not built (${config.storefrontDir} has no index.html): npm run build:web`,
+    )
+  }
   if (runtime.secret && !config.jwt.secret) {
     // Only the generated demo secret gets printed tokens; a configured secret belongs to someone else.
     const customer = await mintToken(runtime.secret, {

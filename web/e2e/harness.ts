@@ -141,7 +141,8 @@ export async function see(page: Page, text: string | RegExp, timeout = 10_000): 
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(screenshotDir, { recursive: true })
-  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true })
+  // What the shopper sees first (the viewport), not the whole scrolled page.
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`) })
 }
 
 /** Signs in through the page, keyboard only: the sign-in form must work without a mouse. */
