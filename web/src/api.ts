@@ -40,7 +40,11 @@ async function toApiBase(request: Request): Promise<Request> {
   })
 }
 
+/** Calls waiting out a busy answer right now; the banner stays until the last of them is answered. */
+let waiting = 0
+
 async function send(request: Request): Promise<Response> {
+  let waited = false
   return sendWithBusyRetry(
     await toApiBase(request),
     (r) => fetch(r),
@@ -48,8 +52,14 @@ async function send(request: Request): Promise<Response> {
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       random: Math.random,
       now: Date.now,
-      onBusy: ({ delayMs }) => busy.set({ retryInMs: delayMs }),
-      onSettled: () => busy.set(null),
+      onBusy: ({ delayMs }) => {
+        if (!waited) waiting++
+        waited = true
+        busy.set({ retryInMs: delayMs })
+      },
+      onSettled: () => {
+        if (waited && --waiting === 0) busy.set(null)
+      },
     },
     defaultBusyRetryPolicy,
   )
