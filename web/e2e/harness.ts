@@ -141,7 +141,8 @@ export async function see(page: Page, text: string | RegExp, timeout = 10_000): 
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(screenshotDir, { recursive: true })
-  // What the shopper sees first (the viewport), not the whole scrolled page.
+  // What the shopper sees first (the top of the page in the viewport), not the whole scrolled page.
+  await page.evaluate('window.scrollTo(0, 0)')
   await page.screenshot({ path: path.join(screenshotDir, `${name}.png`) })
 }
 

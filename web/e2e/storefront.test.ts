@@ -113,35 +113,51 @@ describe('the storefront in Chromium', { skip }, () => {
     assert.deepEqual(errors, [])
   })
 
-  test('a sold-out product is shown plainly, in the list and at checkout', async () => {
+  test('live stock turns to sold out on its own; sold-out and coupon-gone answers are shown plainly', async () => {
     const admin = await apiAs(server.base, 1000)
     const product = await admin<{ id: number }>('POST', '/api/v1/admin/products', {
       name: 'Last Pair Of Socks',
       price: 9_000,
       stock: 1,
     })
+    const coupon = await admin<{ id: number }>('POST', '/api/v1/admin/coupons', {
+      name: 'Only One Left',
+      discountType: 'FIXED',
+      discountValue: 1_000,
+      totalQuantity: 1,
+      validDays: 7,
+    })
     const { page, errors } = await open()
     await page.goto('/')
     await signIn(page, 'Seo-yeon Lee')
+    const card = page.getByRole('listitem').filter({ hasText: 'Last Pair Of Socks' })
+    await card.getByText('1 left').waitFor()
     await page.getByRole('button', { name: 'Add Last Pair Of Socks to cart' }).click()
-    // Someone else buys the last pair while it sits in this cart.
-    await (await apiAs(server.base, 4))('POST', '/api/v1/orders', {
-      userId: 4,
-      items: [{ productId: product.id, quantity: 1 }],
-    })
+
+    // Someone else buys the last pair while it sits in this cart: the open page notices by itself.
+    const other = await apiAs(server.base, 4)
+    await other('POST', '/api/v1/orders', { userId: 4, items: [{ productId: product.id, quantity: 1 }] })
+    await card.getByText('Sold out', { exact: true }).first().waitFor()
+    assert.equal(
+      await card.getByRole('button', { name: 'Last Pair Of Socks is sold out' }).isDisabled(),
+      true,
+    )
+
     await nav(page, 'Cart (1)')
     await page.getByRole('button', { name: 'Pay with points' }).click()
     await page
       .getByRole('alert')
       .filter({ hasText: /^Sold out: there is not enough stock left/ })
       .waitFor()
-    await nav(page, 'Shop')
-    const card = page.getByRole('listitem').filter({ hasText: 'Last Pair Of Socks' })
-    await card.getByText('Sold out', { exact: true }).first().waitFor()
-    assert.equal(
-      await card.getByRole('button', { name: 'Last Pair Of Socks is sold out' }).isDisabled(),
-      true,
-    )
+
+    // The last copy of a coupon goes to someone else between showing it and the click.
+    await nav(page, 'Coupons')
+    await see(page, '1 of 1 left')
+    await other('POST', `/api/v1/coupons/${coupon.id}/issue`, { userId: 4 })
+    await page.getByRole('button', { name: 'Claim Only One Left' }).click()
+    await page.getByRole('alert').filter({ hasText: 'That coupon is all gone' }).waitFor()
+    // The list holds only coupons that can still be claimed, so the exhausted one leaves it.
+    await page.getByRole('button', { name: 'Claim Only One Left' }).waitFor({ state: 'detached' })
     assert.deepEqual(errors, [])
   })
 
@@ -218,6 +234,72 @@ describe('the storefront in Chromium', { skip }, () => {
       [],
       'an old build never calls /api/v1',
     )
+    assert.deepEqual(errors, [])
+  })
+
+  test('the admin corner: create a product, restock it, create a coupon and grant it', async () => {
+    const { page, errors } = await open()
+    await page.goto('/')
+    await signIn(page, 'Shop Admin')
+    await nav(page, 'Admin')
+    const form = (title: string) =>
+      page.locator('form').filter({ has: page.getByRole('heading', { name: title }) })
+
+    await form('Create product').getByLabel('Name').fill('Admin Desk Fan')
+    await form('Create product').getByLabel('Price (won)').fill('25000')
+    await form('Create product').getByLabel('Stock').fill('3')
+    await page.getByRole('button', { name: 'Create product' }).click()
+    const created = form('Create product').getByRole('status')
+    await created.filter({ hasText: /“Admin Desk Fan” created at ₩25,000 with 3 in stock/ }).waitFor()
+    const productId = /Product #(\d+)/.exec((await created.textContent()) ?? '')![1]!
+
+    await form('Restock').getByLabel('Product id').fill(productId)
+    await form('Restock')
+      .getByLabel(/Units to add/)
+      .fill('7')
+    await page.getByRole('button', { name: 'Restock' }).click()
+    await see(page, 'Admin Desk Fan now has 10 in stock.')
+
+    await form('Create coupon').getByLabel('Name').fill('Apology 3,000 off')
+    await form('Create coupon').getByLabel('Discount value').fill('3000')
+    await page.getByRole('button', { name: 'Create coupon' }).click()
+    const coupon = form('Create coupon').getByRole('status')
+    await coupon.filter({ hasText: /“Apology 3,000 off” created: 100 to claim/ }).waitFor()
+    const couponId = /Coupon #(\d+)/.exec((await coupon.textContent()) ?? '')![1]!
+
+    await form('Grant coupon').getByLabel('Coupon id').fill(couponId)
+    await form('Grant coupon')
+      .getByLabel(/User ids/)
+      .fill('2, 3')
+    await page.getByRole('button', { name: 'Grant coupon' }).click()
+    await see(page, 'Granted to 2 user(s); 0 already had it.')
+    await screenshot(page, 'admin-desktop')
+
+    const mine = await (await apiAs(server.base, 3))<{ items: { couponId: number }[] }>(
+      'GET',
+      '/api/v1/coupons/users/3',
+    )
+    assert.ok(mine.items.some((c) => c.couponId === Number(couponId)))
+    assert.deepEqual(errors, [])
+  })
+
+  test('keyboard: the skip link comes first, focus is visible, a product opens from the list', async () => {
+    const { page, errors } = await open()
+    await page.goto('/')
+    await see(page, "Today's shop")
+    await page.keyboard.press('Tab')
+    const focused = await page.evaluate(
+      '({ text: document.activeElement.textContent, outline: getComputedStyle(document.activeElement).outlineStyle })',
+    )
+    assert.deepEqual(focused, { text: 'Skip to content', outline: 'solid' })
+    await page.getByRole('link', { name: 'Gaming Chair' }).focus()
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { level: 1, name: 'Gaming Chair' }).waitFor()
+    await see(page, '15 left')
+    await page.getByLabel('Quantity').fill('2')
+    await page.getByRole('button', { name: 'Add Gaming Chair to cart' }).press('Enter')
+    await see(page, 'Added to your cart.')
+    await page.getByRole('link', { name: 'Cart (2)' }).waitFor()
     assert.deepEqual(errors, [])
   })
 
