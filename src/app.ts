@@ -17,13 +17,7 @@ import { declareIdempotencyHeader, registerIdempotency } from './http/idempotenc
 import { addProblemResponses, errorHandler, notFoundHandler, sendProblem } from './http/problem.js'
 import { requestIdFrom } from './http/request-id.js'
 import { Problem } from './http/schemas.js'
-import {
-  isStorefrontPage,
-  registerStorefront,
-  sendStorefrontPage,
-  storefrontBuilt,
-  wantsStorefrontPage,
-} from './http/storefront.js'
+import { registerStorefront, routeLabel, storefrontBuilt, storefrontFallback } from './http/storefront.js'
 import type { App } from './http/types.js'
 import { requireDecimalIntegers, validatorCompiler } from './http/validation.js'
 import type { Metrics } from './observability/index.js'
@@ -84,25 +78,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setErrorHandler(errorHandler)
   const storefront =
     config.storefrontDir && storefrontBuilt(config.storefrontDir) ? config.storefrontDir : undefined
-  app.setNotFoundHandler(
-    notFoundHandler(
-      storefront
-        ? {
-            storefront: (req, reply) =>
-              wantsStorefrontPage(req) ? sendStorefrontPage(req, reply) : undefined,
-          }
-        : {},
-    ),
-  )
+  app.setNotFoundHandler(notFoundHandler(storefront ? { storefront: storefrontFallback } : {}))
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
   app.addHook('onResponse', async (request, reply) => {
-    const route = request.is404
-      ? isStorefrontPage(request)
-        ? 'storefront'
-        : 'unmatched'
-      : (request.routeOptions.url ?? 'unmatched')
+    const route = routeLabel(request)
     deps.metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000)
     request.log.info(
       {

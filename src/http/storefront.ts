@@ -49,6 +49,13 @@ export function sendStorefrontPage(request: FastifyRequest, reply: FastifyReply)
   return reply.type('text/html; charset=utf-8').sendFile('index.html')
 }
 
-export function isStorefrontPage(request: FastifyRequest): boolean {
-  return pageRequests.has(request)
+/** For the not-found handler: the page for a browser navigation, nothing (so a problem) otherwise. */
+export function storefrontFallback(request: FastifyRequest, reply: FastifyReply) {
+  return wantsStorefrontPage(request) ? sendStorefrontPage(request, reply) : undefined
+}
+
+/** The metrics label: the matched route pattern, `storefront` for page fallbacks, else `unmatched`. */
+export function routeLabel(request: FastifyRequest): string {
+  if (!request.is404) return request.routeOptions.url ?? 'unmatched'
+  return pageRequests.has(request) ? 'storefront' : 'unmatched'
 }
