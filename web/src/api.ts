@@ -4,6 +4,7 @@
  * request. A renamed path or field in the contract is a compile error here.
  */
 import { type components, createFloodgateClient } from '../../client/index'
+import { isLegacyBase, toApiUrl } from './api-base'
 import { defaultBusyRetryPolicy, sendWithBusyRetry } from './busy-retry'
 import { currentSession } from './session'
 import { createStore } from './store'
@@ -17,19 +18,14 @@ export type Problem = components['schemas']['Problem']
  * unversioned paths and the since-renamed ones, which the server keeps serving as aliases.
  */
 const apiBase = new URL((import.meta.env.VITE_API_URL || '/api/v1').replace(/\/$/, ''), location.href)
-export const legacyPaths = apiBase.pathname.endsWith('/api')
+export const legacyPaths = isLegacyBase(apiBase)
 
 /** What the busy banner shows: set while a call waits to retry, cleared when it is answered. */
 export const busy = createStore<{ retryInMs: number } | null>(null)
 
-/** The client's paths are the contract's (`/api/v1/...`); this maps them onto `apiBase`. */
+/** Re-addresses a client request to `apiBase` (api-base.ts). */
 async function toApiBase(request: Request): Promise<Request> {
-  const url = new URL(request.url)
-  const path = url.pathname.startsWith('/api/v1/') ? url.pathname.slice('/api/v1'.length) : null
-  const target =
-    path === null
-      ? new URL(`${url.pathname}${url.search}`, apiBase.origin)
-      : new URL(`${apiBase.pathname}${path}${url.search}`, apiBase.origin)
+  const target = toApiUrl(request.url, apiBase)
   // Bodies are copied as bytes: re-wrapping a streaming body would need `duplex`, and these are small.
   const body = request.method === 'GET' || request.method === 'HEAD' ? null : await request.arrayBuffer()
   return new Request(target, {
