@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import apiReference from '@scalar/fastify-api-reference'
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
-import type { TokenVerifier } from './auth/index.js'
+import { authRoutes, type TokenVerifier } from './auth/index.js'
 import { catalogRoutes } from './catalog/index.js'
 import type { Config } from './config/index.js'
 import { couponRoutes, type IssueGate, openIssueGate } from './coupons/index.js'
@@ -17,6 +17,7 @@ import { declareIdempotencyHeader, registerIdempotency } from './http/idempotenc
 import { addProblemResponses, errorHandler, notFoundHandler, sendProblem } from './http/problem.js'
 import { requestIdFrom } from './http/request-id.js'
 import { Problem } from './http/schemas.js'
+import { registerStorefront, routeLabel, storefrontBuilt, storefrontFallback } from './http/storefront.js'
 import type { App } from './http/types.js'
 import { requireDecimalIntegers, validatorCompiler } from './http/validation.js'
 import type { Metrics } from './observability/index.js'
@@ -43,6 +44,8 @@ export interface AppDeps {
   /** Refuses exhausted coupons and second claims before the database (production mode); open by default. */
   issueGate?: IssueGate
   probes?: ReadinessProbe[]
+  /** The generated demo secret when demo sign-in is offered (config `demoSignIn`); else refused. */
+  demoSecret?: string
   logger?: FastifyServerOptions['logger']
 }
 
@@ -73,12 +76,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setValidatorCompiler(validatorCompiler)
   app.addSchema(Problem)
   app.setErrorHandler(errorHandler)
-  app.setNotFoundHandler(notFoundHandler)
+  const storefront =
+    config.storefrontDir && storefrontBuilt(config.storefrontDir) ? config.storefrontDir : undefined
+  app.setNotFoundHandler(notFoundHandler(storefront ? { storefront: storefrontFallback } : {}))
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
   app.addHook('onResponse', async (request, reply) => {
-    const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched')
+    const route = routeLabel(request)
     deps.metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000)
     request.log.info(
       {
@@ -125,7 +130,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerAuth(app, deps.verifier)
   registerIdempotency(app, { db, clock })
 
+  if (storefront) await registerStorefront(app, storefront)
   healthRoutes(app, deps.probes ?? [databaseProbe(db)])
+  authRoutes(app, { db, clock, demoSecret: deps.demoSecret })
   catalogRoutes(app, { db, readDb: deps.readDb, clock })
   rankingRoutes(app, { topProducts: deps.topProducts })
   pointsRoutes(app, { db, clock, config })

@@ -6,6 +6,7 @@ import cluster from 'node:cluster'
 import { loadOrCreateDemoSecret, mintToken } from './auth/index.js'
 import { runPrimary } from './cluster.js'
 import { type Config, ConfigError, loadConfig } from './config/index.js'
+import { storefrontBuilt } from './http/storefront.js'
 import { createRuntime } from './runtime.js'
 import { DEMO_ADMIN, DEMO_CUSTOMERS } from './seed/index.js'
 
@@ -49,6 +50,13 @@ async function printBanner(config: Config, port: number): Promise<void> {
     `Floodgate is serving ${base}${config.workers > 1 ? ` with ${config.workers} workers` : ''}`,
     `  API reference: ${base}/docs   OpenAPI: ${base}/openapi.json`,
   ]
+  if (config.storefrontDir) {
+    lines.push(
+      storefrontBuilt(config.storefrontDir)
+        ? `  Storefront: ${base}/${config.demoSignIn ? ' (demo sign-in offered)' : ''}`
+        : `  Storefront not built (${config.storefrontDir} has no index.html): npm run build:web`,
+    )
+  }
   if (!config.jwt.secret && !config.jwt.jwksUrl) {
     // Only the generated demo secret gets printed tokens; a configured secret belongs to someone else.
     const secret = loadOrCreateDemoSecret(config.dataDir)

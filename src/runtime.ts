@@ -117,6 +117,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       outboxProbe(relay),
       ...(dataPlatform ? [dataPlatform.probe] : []),
     ],
+    ...(config.demoSignIn && secret ? { demoSecret: secret } : {}),
     logger: opts.logger,
   })
   services.log = (message, error) => app.log.warn({ err: error }, message)

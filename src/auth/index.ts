@@ -1,3 +1,5 @@
 export { loadOrCreateDemoSecret } from './demo-secret.js'
+export { DEMO_TOKEN_TTL_SECONDS, type DemoSession, demoSignIn } from './demo-sign-in.js'
 export { assertActsAs, canSee, type Principal, type Role } from './principal.js'
+export { authRoutes } from './routes.js'
 export { createTokenVerifier, type MintOptions, mintToken, type TokenVerifier } from './tokens.js'

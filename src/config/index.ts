@@ -42,6 +42,13 @@ export interface Config {
   dataPlatform?: { url: string; maxAttempts: number; timeoutMs: number }
   /** Worker processes for `npm start` (node:cluster); 1 = this process serves alone. */
   workers: number
+  /** The built storefront served at `/` (absent = API only). */
+  storefrontDir?: string
+  /**
+   * `POST /api/v1/demo/sign-in` hands out tokens for seeded users. Only the embedded default with
+   * its generated secret offers it: anyone reaching the port may sign in as anyone.
+   */
+  demoSignIn: boolean
 }
 
 export class ConfigError extends Error {
@@ -156,7 +163,14 @@ export function loadConfig(processEnv: Env = process.env, args: string[] = []): 
     ranking: { maxStalenessSeconds: int('TOP_PRODUCTS_MAX_STALENESS_SECONDS', 5, 1, 3600) },
     aliasSunset: date('API_ALIAS_SUNSET', '2027-06-30T00:00:00Z'),
     workers: workers(env['WORKERS'], problems),
+    demoSignIn:
+      oneOf('DEMO_SIGN_IN', 'auto', ['auto', 'off'] as const) === 'auto' &&
+      nodeEnv !== 'production' &&
+      !secret &&
+      !jwksUrl,
   }
+  const storefrontDir = env['STOREFRONT_DIR'] || 'web/dist'
+  if (storefrontDir !== 'none') config.storefrontDir = path.resolve(storefrontDir)
   const redisUrl = env['REDIS_URL']
   if (redisUrl) {
     if (!/^rediss?:\/\//.test(redisUrl))

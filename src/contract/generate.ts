@@ -21,6 +21,8 @@ export async function generateSpec(): Promise<Record<string, unknown>> {
     SEED: 'none',
     JWT_SECRET: 'spec-generation-only-'.repeat(2),
     LOG_LEVEL: 'silent',
+    // The contract is the API's; whether the storefront happens to be built must not change it.
+    STOREFRONT_DIR: 'none',
   })
   const runtime = await createRuntime(config, { background: false, defaultMetrics: false })
   try {

@@ -95,7 +95,15 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   return sendProblem(reply, appError)
 }
 
-export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+/** Unknown paths: the storefront's page for a browser navigation when it is served, else a problem. */
+export function notFoundHandler(
+  opts: { storefront?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined } = {},
+) {
+  return (request: FastifyRequest, reply: FastifyReply) =>
+    opts.storefront?.(request, reply) ?? routeNotFound(request, reply)
+}
+
+function routeNotFound(request: FastifyRequest, reply: FastifyReply) {
   return sendProblem(
     reply,
     new AppError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),

@@ -72,6 +72,8 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     JWT_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
+    // In-process tests exercise the API; the storefront's own test passes a folder.
+    STOREFRONT_DIR: 'none',
     ...env,
   })
 }
