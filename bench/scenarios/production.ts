@@ -258,7 +258,10 @@ export const topProductsExpiry: Benchmark = {
       )
       const queries = (await computations()) - before
       const reads = runs.reduce((n, r) => n + count(r, 200), 0)
-      const expiries = Math.ceil(durationSec / STALENESS_SEC)
+      // The cached ranking is refreshed (in the background, fleet-wide lease) once it is half the
+      // bound old, so "an expiry" happens every half-life; plus the first load.
+      const halfLife = STALENESS_SEC / 2
+      const expiries = Math.floor(durationSec / halfLife) + 1
       return {
         name: 'top-products-expiry',
         title: `Top products: 200 concurrent readers over ${INSTANCES} instances through cache expiries`,
@@ -273,8 +276,8 @@ export const topProductsExpiry: Benchmark = {
         checks: [
           {
             metric: 'ranking queries',
-            measured: `${queries} in ${durationSec} s (${expiries} expiries of the ${STALENESS_SEC} s bound at most)`,
-            target: 'one per expiry',
+            measured: `${queries} queries for ${fmt.int(reads)} reads in ${durationSec} s`,
+            target: `one per expiry: ≤ ${expiries} (a refresh every ${halfLife} s, half the ${STALENESS_SEC} s bound, plus the first load)`,
             pass: queries <= expiries,
             kind: 'correctness',
           },
