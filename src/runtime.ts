@@ -12,7 +12,7 @@ import { databaseProbe, outboxProbe } from './http/health.js'
 import { purgeExpiredIdempotencyKeys } from './http/idempotency.js'
 import type { App } from './http/types.js'
 import { Metrics } from './observability/index.js'
-import { expireOverdueOrders } from './orders/index.js'
+import { expireOverdueOrders, OrderBatcher, useOrderBatching } from './orders/index.js'
 import { InProcessBus, OutboxRelay } from './outbox/index.js'
 import { type Clock, DAY, systemClock } from './platform/clock/index.js'
 import { connectDatabase, type Db } from './platform/db/index.js'
@@ -62,6 +62,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const prepare = opts.prepare !== false
   if (prepare) await handle.migrate()
   const { db } = handle
+  if (handle.dialect === 'mysql' && (await OrderBatcher.supported(db))) useOrderBatching(db)
   const seeded = prepare && config.seed === 'demo' ? await seedDemo({ db, clock }) : false
 
   const secret = config.jwt.jwksUrl

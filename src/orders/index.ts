@@ -1,4 +1,5 @@
 export { cancelOrder } from './cancel-order.js'
+export { batcherFor, OrderBatcher, useOrderBatching } from './order-batcher.js'
 export type { Order } from './order-view.js'
 export { payOrder } from './pay-order.js'
 export { placeOrder } from './place-order.js'

@@ -6,6 +6,7 @@ import type { Clock } from '../platform/clock/index.js'
 import { type Db, insertedId, transact, type Unit } from '../platform/db/index.js'
 import { AppError, validationFailed } from '../platform/errors/index.js'
 import { debitForOrder } from '../points/index.js'
+import { batcherFor } from './order-batcher.js'
 import { eventPayload, type Order, toOrder } from './order-view.js'
 
 export interface PlaceOrderInput {
@@ -37,9 +38,12 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
 
   // Sold-out products are refused here, before the order takes a database connection.
   const admission = await acceleratorsFor(deps.db).gate.admit(input.items)
+  const batcher = payNow && input.userCouponId === undefined ? batcherFor(deps.db) : undefined
   let order: Order
   try {
-    order = await transact(deps.db, (trx, unit) => writeOrder(trx, unit, deps, input, now, payNow))
+    order =
+      (await batcher?.place(input, now)) ??
+      (await transact(deps.db, (trx, unit) => writeOrder(trx, unit, deps, input, now, payNow)))
   } catch (error) {
     const short = error instanceof AppError && error.code === 'INSUFFICIENT_STOCK' ? shortOf(error) : []
     await admission.undo(short)

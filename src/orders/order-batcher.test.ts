@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { needsServerDatabase } from '../testing/backend.js'
+import { startTestApp, type TestApp } from '../testing/harness.js'
+import { batcherFor } from './index.js'
+
+describe('batched order placement (server database)', needsServerDatabase, () => {
+  let t: TestApp
+  before(async () => {
+    t = await startTestApp()
+  })
+  after(() => t.close())
+
+  const order = async (userId: number, items: { productId: number; quantity: number }[]) =>
+    t.call('POST', '/api/v1/orders', { token: await t.token(userId), body: { userId, items } })
+
+  test('concurrent orders share transactions, and each answer matches its rows', async () => {
+    const a = await t.createProduct({ price: 700, stock: 1_000 })
+    const b = await t.createProduct({ price: 1_100, stock: 1_000 })
+    for (let u = 1; u <= 40; u++) await t.charge(u, 100_000)
+    const stats = batcherFor(t.runtime.db)!.stats
+    const before = { ...stats }
+    const answers = await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        order(1 + (i % 40), [
+          { productId: a.id, quantity: 1 + (i % 3) },
+          ...(i % 2 ? [{ productId: b.id, quantity: 1 }] : []),
+        ]),
+      ),
+    )
+    assert.ok(answers.every((r) => r.statusCode === 201))
+    assert.equal(stats.placed - before.placed, 120)
+    assert.ok(stats.batches - before.batches < 120, 'some transactions placed several orders')
+    const db = t.runtime.db
+    for (const res of answers) {
+      const body = res.json()
+      const row = await db
+        .selectFrom('orders')
+        .selectAll()
+        .where('id', '=', body.id)
+        .executeTakeFirstOrThrow()
+      assert.equal(Number(row.user_id), body.userId)
+      assert.equal(Number(row.pay_amount), body.payAmount)
+      const items = await db.selectFrom('order_items').selectAll().where('order_id', '=', body.id).execute()
+      assert.deepEqual(
+        items.map((i) => [Number(i.product_id), Number(i.quantity)]).sort(),
+        body.items.map((i: { productId: number; quantity: number }) => [i.productId, i.quantity]).sort(),
+      )
+      const payment = await db
+        .selectFrom('point_transactions')
+        .selectAll()
+        .where('order_id', '=', body.id)
+        .executeTakeFirstOrThrow()
+      assert.equal(Number(payment.amount), -body.payAmount)
+      assert.equal(Number(payment.user_id), body.userId)
+    }
+    await t.invariants()
+  })
+
+  test('orders a batch cannot place get their exact errors; the rest of the batch is placed', async () => {
+    const p = await t.createProduct({ price: 10_000, stock: 3 })
+    await t.charge(100, 15_000) // enough for one
+    await t.charge(101, 200_000)
+    const answers = await Promise.all([
+      order(100, [{ productId: p.id, quantity: 1 }]),
+      order(100, [{ productId: p.id, quantity: 1 }]), // the same wallet, now short
+      order(102, [{ productId: p.id, quantity: 1 }]), // no wallet at all
+      order(101, [{ productId: 999_999, quantity: 1 }]), // unknown product
+      order(101, [{ productId: p.id, quantity: 5 }]), // more than the shelf
+      order(101, [{ productId: p.id, quantity: 2 }]),
+    ])
+    const outcomes = answers.map((r) => (r.statusCode === 201 ? '201' : r.json().code))
+    // User 100's two orders race for one order's worth of points: either may win.
+    assert.deepEqual(outcomes.slice(0, 2).sort(), ['201', 'INSUFFICIENT_POINTS'])
+    assert.deepEqual(outcomes.slice(2), ['INSUFFICIENT_POINTS', 'NOT_FOUND', 'INSUFFICIENT_STOCK', '201'])
+    const wallet = await t.call('GET', '/api/v1/points/users/101', { token: await t.token(101) })
+    assert.equal(wallet.json().balance, 180_000)
+    await t.invariants()
+  })
+})

@@ -1,0 +1,237 @@
+import { sql } from 'kysely'
+import { acceleratorsFor } from '../catalog/index.js'
+import { appendEvents, type NewEvent } from '../outbox/index.js'
+import { affected, type Db, insertedId, transact } from '../platform/db/index.js'
+import { eventPayload, type Order, toOrder } from './order-view.js'
+
+/** An order the batcher may place: paid with points at once, no coupon. */
+export interface BatchableOrder {
+  userId: number
+  items: { productId: number; quantity: number }[]
+}
+
+interface Pending {
+  input: BatchableOrder
+  now: number
+  resolve(order: Order | undefined): void
+  reject(error: unknown): void
+}
+
+/** A batch's conditional stock update found less stock than its snapshot promised. */
+class StockMoved extends Error {}
+
+const MAX_BATCH = 64
+const MAX_CONCURRENT = 4
+
+/**
+ * Places point-paid orders on a server database in batches: orders that arrive in the same turn of
+ * the event loop are written by one transaction of about ten statements (one multi-row insert per
+ * table, one wallet update, one conditional stock update per product) instead of ten statements
+ * each. On a hot product every order queues for one row lock, and the database's CPU per
+ * statement is what limits a sale (docs/benchmarks.md, production mode), so this is where
+ * throughput comes from.
+ *
+ * Correctness stays with the database: wallets are locked (`FOR UPDATE`, in id order, like the
+ * single path) before balances are decided, and stock is taken with one conditional decrement per
+ * product; if that finds the shelf emptier than the batch's snapshot, the whole batch rolls back.
+ * Any order the batch cannot place (unknown product, not enough stock or points, a rolled-back
+ * batch) resolves to `undefined`, and the caller places it alone on the ordinary path, which
+ * answers with the exact error.
+ */
+export class OrderBatcher {
+  /** Counts since start: transactions run, orders they placed, orders handed back to the single path. */
+  readonly stats = { batches: 0, placed: 0, handedBack: 0 }
+  private readonly queue: Pending[] = []
+  private running = 0
+  private scheduled = false
+
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Whether the server hands out consecutive auto-increment ids to one multi-row INSERT (InnoDB
+   * lock modes 0 and 1; mode 2 interleaves), which is how the batch learns its order ids.
+   */
+  static async supported(db: Db): Promise<boolean> {
+    const { rows } = await sql<{ mode: number }>`select @@innodb_autoinc_lock_mode as mode`.execute(db)
+    return Number(rows[0]?.mode) <= 1
+  }
+
+  place(input: BatchableOrder, now: number): Promise<Order | undefined> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, now, resolve, reject })
+      this.schedule()
+    })
+  }
+
+  /** Starts batches after the event loop's I/O phase, so every order read in this round joins one. */
+  private schedule(): void {
+    if (this.scheduled || this.running >= MAX_CONCURRENT || this.queue.length === 0) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      while (this.running < MAX_CONCURRENT && this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH)
+        this.running++
+        void this.run(batch).finally(() => {
+          this.running--
+          this.schedule()
+        })
+      }
+    })
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    try {
+      const placed = await transact(this.db, async (trx, unit) => {
+        const result = await writeBatch(trx, batch)
+        const touched = [...new Set(batch.flatMap((p) => p.input.items.map((i) => i.productId)))]
+        unit.afterCommit(() => acceleratorsFor(unit.root).reads.changed(touched))
+        return result
+      })
+      this.stats.batches++
+      batch.forEach((p, i) => {
+        if (placed[i]) this.stats.placed++
+        else this.stats.handedBack++
+        p.resolve(placed[i])
+      })
+    } catch (error) {
+      if (error instanceof StockMoved) {
+        this.stats.handedBack += batch.length
+        for (const p of batch) p.resolve(undefined)
+      } else for (const p of batch) p.reject(error)
+    }
+  }
+}
+
+/** Writes the orders of a batch that can be placed; `undefined` for the others (placed alone). */
+async function writeBatch(trx: Db, batch: Pending[]): Promise<(Order | undefined)[]> {
+  const productIds = [...new Set(batch.flatMap((p) => p.input.items.map((i) => i.productId)))]
+  const { rows: products } = await sql<{ id: number; name: string; price: number; stock: number }>`
+    select id, name, price, stock from products where id in (${sql.join(productIds)})`.execute(trx)
+  const product = new Map(products.map((p) => [Number(p.id), p]))
+  const userIds = [...new Set(batch.map((p) => p.input.userId))].sort((a, b) => a - b)
+  const { rows: wallets } = await sql<{ user_id: number; balance: number }>`
+    select user_id, balance from point_wallets where user_id in (${sql.join(userIds)})
+    order by user_id for update`.execute(trx)
+  const balance = new Map(wallets.map((w) => [Number(w.user_id), Number(w.balance)]))
+  const shelf = new Map(products.map((p) => [Number(p.id), Number(p.stock)]))
+
+  // Decide, in arrival order, which orders fit the shelf and the (locked) wallets.
+  const chosen: { pending: Pending; lines: Line[]; total: number; balanceAfter: number }[] = []
+  const decided: (number | undefined)[] = []
+  for (const pending of batch) {
+    const { userId, items } = pending.input
+    const lines = items.map((i) => {
+      const p = product.get(i.productId)
+      return p && { productId: i.productId, name: p.name, unitPrice: Number(p.price), quantity: i.quantity }
+    })
+    const total = lines.reduce((sum, l) => sum + (l ? l.unitPrice * l.quantity : 0), 0)
+    const has = balance.get(userId)
+    const fits =
+      lines.every((l) => l && (shelf.get(l.productId) ?? 0) >= l.quantity) &&
+      has !== undefined &&
+      has >= total
+    if (!fits) {
+      decided.push(undefined)
+      continue
+    }
+    for (const l of lines as Line[]) shelf.set(l.productId, shelf.get(l.productId)! - l.quantity)
+    balance.set(userId, has - total)
+    decided.push(chosen.length)
+    chosen.push({ pending, lines: lines as Line[], total, balanceAfter: has - total })
+  }
+  if (chosen.length === 0) return decided.map(() => undefined)
+
+  const now = Math.max(...chosen.map((c) => c.pending.now))
+  const paidUsers = [...new Set(chosen.map((c) => c.pending.input.userId))]
+  const newBalance = sql.join(
+    paidUsers.map((u) => sql`when ${u} then ${balance.get(u)!}`),
+    sql` `,
+  )
+  await sql`update point_wallets set balance = case user_id ${newBalance} end, updated_at = ${now}
+    where user_id in (${sql.join(paidUsers)})`.execute(trx)
+
+  const orderRows = chosen.map(
+    (c) =>
+      sql`(${c.pending.input.userId}, 'PAID', ${c.total}, 0, ${c.total}, ${null}, ${now}, ${now}, ${null}, ${null}, ${now})`,
+  )
+  const inserted = await sql`insert into orders (user_id, status, total_amount, discount_amount, pay_amount,
+      user_coupon_id, created_at, paid_at, expires_at, cancelled_at, updated_at)
+    values ${sql.join(orderRows)}`.execute(trx)
+  const firstId = insertedId(inserted)
+  const orders = chosen.map((c, i) => {
+    const id = firstId + i
+    const row = {
+      id,
+      user_id: c.pending.input.userId,
+      status: 'PAID' as const,
+      total_amount: c.total,
+      discount_amount: 0,
+      pay_amount: c.total,
+      user_coupon_id: null,
+      created_at: now,
+      paid_at: now,
+      expires_at: null,
+      cancelled_at: null,
+      updated_at: now,
+    }
+    const items = c.lines.map((l) => ({
+      product_id: l.productId,
+      name: l.name,
+      unit_price: l.unitPrice,
+      quantity: l.quantity,
+      amount: l.unitPrice * l.quantity,
+    }))
+    return { order: toOrder(row, items), items }
+  })
+
+  const itemRows = orders.flatMap(({ order, items }) =>
+    items.map(
+      (l) => sql`(${order.id}, ${l.product_id}, ${l.name}, ${l.unit_price}, ${l.quantity}, ${l.amount})`,
+    ),
+  )
+  await sql`insert into order_items (order_id, product_id, name, unit_price, quantity, amount)
+    values ${sql.join(itemRows)}`.execute(trx)
+  const paymentRows = chosen.map(
+    (c, i) =>
+      sql`(${c.pending.input.userId}, 'PAYMENT', ${-c.total}, ${c.balanceAfter}, ${orders[i]!.order.id}, ${now})`,
+  )
+  await sql`insert into point_transactions (user_id, type, amount, balance_after, order_id, created_at)
+    values ${sql.join(paymentRows)}`.execute(trx)
+  const events: NewEvent[] = orders.flatMap(({ order }) => [
+    { type: 'order.placed' as const, aggregateId: order.id, payload: eventPayload(order) },
+    { type: 'order.paid' as const, aggregateId: order.id, payload: eventPayload(order) },
+  ])
+  await appendEvents(trx, now, events)
+
+  // Stock last and in id order, like the single path: the hot row is locked for one statement.
+  const taken = new Map<number, number>()
+  for (const c of chosen)
+    for (const l of c.lines) taken.set(l.productId, (taken.get(l.productId) ?? 0) + l.quantity)
+  for (const [productId, quantity] of [...taken].sort((a, b) => a[0] - b[0])) {
+    const result = await sql`update products set stock = stock - ${quantity}, updated_at = ${now}
+      where id = ${productId} and stock >= ${quantity}`.execute(trx)
+    if (affected(result) === 0) throw new StockMoved()
+  }
+  return decided.map((i) => (i === undefined ? undefined : orders[i]!.order))
+}
+
+interface Line {
+  productId: number
+  name: string
+  unitPrice: number
+  quantity: number
+}
+
+const batchers = new WeakMap<Db, OrderBatcher>()
+
+/**
+ * Lets `placeOrder` batch point-paid orders on this (server) database; the composition root calls
+ * it when `OrderBatcher.supported`. Like group commit on SQLite, the database decides how orders
+ * are written; the use case stays the same.
+ */
+export function useOrderBatching(db: Db): void {
+  batchers.set(db, new OrderBatcher(db))
+}
+
+export const batcherFor = (db: Db): OrderBatcher | undefined => batchers.get(db)
