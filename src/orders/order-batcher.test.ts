@@ -29,8 +29,12 @@ describe('batched order placement (server database)', needsServerDatabase, () =>
       ),
     )
     assert.ok(answers.every((r) => r.statusCode === 201))
-    assert.equal(stats.placed - before.placed, 120)
-    assert.ok(stats.batches - before.batches < 120, 'some transactions placed several orders')
+    // A batch that loses a deadlock three times hands its orders to the single path; they still succeed.
+    assert.equal(stats.placed - before.placed + (stats.handedBack - before.handedBack), 120)
+    assert.ok(
+      stats.batches - before.batches < stats.placed - before.placed,
+      'transactions placed several orders each',
+    )
     const db = t.runtime.db
     for (const res of answers) {
       const body = res.json()
@@ -58,7 +62,9 @@ describe('batched order placement (server database)', needsServerDatabase, () =>
   })
 
   test('orders a batch cannot place get their exact errors; the rest of the batch is placed', async () => {
-    const p = await t.createProduct({ price: 10_000, stock: 3 })
+    // Enough stock that the Redis stock gate (production mode) never turns an order away because of
+    // units reserved by orders that then fail.
+    const p = await t.createProduct({ price: 10_000, stock: 10 })
     await t.charge(100, 15_000) // enough for one
     await t.charge(101, 200_000)
     const answers = await Promise.all([
@@ -66,7 +72,7 @@ describe('batched order placement (server database)', needsServerDatabase, () =>
       order(100, [{ productId: p.id, quantity: 1 }]), // the same wallet, now short
       order(102, [{ productId: p.id, quantity: 1 }]), // no wallet at all
       order(101, [{ productId: 999_999, quantity: 1 }]), // unknown product
-      order(101, [{ productId: p.id, quantity: 5 }]), // more than the shelf
+      order(101, [{ productId: p.id, quantity: 11 }]), // more than the shelf
       order(101, [{ productId: p.id, quantity: 2 }]),
     ])
     const outcomes = answers.map((r) => (r.statusCode === 201 ? '201' : r.json().code))

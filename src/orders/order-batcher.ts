@@ -17,8 +17,15 @@ interface Pending {
   reject(error: unknown): void
 }
 
-/** A batch's conditional stock update found less stock than its snapshot promised. */
-class StockMoved extends Error {}
+/**
+ * The batch gave up before committing (its stock update found the shelf emptier than its snapshot,
+ * a deadlock, a lost connection): nothing of it happened, so every order goes the single path.
+ * An error at or after COMMIT is not wrapped: the batch may have committed, and placing its orders
+ * again would place them twice, so those callers get the error.
+ */
+class HandBack extends Error {}
+
+const isDeadlock = (error: unknown) => (error as { code?: unknown } | undefined)?.code === 'ER_LOCK_DEADLOCK'
 
 const MAX_BATCH = 64
 const MAX_CONCURRENT = 4
@@ -83,7 +90,11 @@ export class OrderBatcher {
   private async run(batch: Pending[]): Promise<void> {
     try {
       const placed = await transact(this.db, async (trx, unit) => {
-        const result = await writeBatch(trx, batch)
+        const result = await writeBatch(trx, batch).catch((error) => {
+          // A deadlock victim is rolled back whole: transact runs the batch again (up to 3 times).
+          if (error instanceof HandBack || isDeadlock(error)) throw error
+          throw new HandBack(String(error), { cause: error })
+        })
         const touched = [...new Set(batch.flatMap((p) => p.input.items.map((i) => i.productId)))]
         unit.afterCommit(() => acceleratorsFor(unit.root).reads.changed(touched))
         return result
@@ -95,7 +106,7 @@ export class OrderBatcher {
         p.resolve(placed[i])
       })
     } catch (error) {
-      if (error instanceof StockMoved) {
+      if (error instanceof HandBack || isDeadlock(error)) {
         this.stats.handedBack += batch.length
         for (const p of batch) p.resolve(undefined)
       } else for (const p of batch) p.reject(error)
@@ -211,7 +222,7 @@ async function writeBatch(trx: Db, batch: Pending[]): Promise<(Order | undefined
   for (const [productId, quantity] of [...taken].sort((a, b) => a[0] - b[0])) {
     const result = await sql`update products set stock = stock - ${quantity}, updated_at = ${now}
       where id = ${productId} and stock >= ${quantity}`.execute(trx)
-    if (affected(result) === 0) throw new StockMoved()
+    if (affected(result) === 0) throw new HandBack('the shelf moved since the snapshot')
   }
   return decided.map((i) => (i === undefined ? undefined : orders[i]!.order))
 }

@@ -112,7 +112,11 @@ export class OutboxRelay {
         .limit(this.batchSize)
         .execute()
     }
-    return transact(db, async (trx) => {
+    // READ COMMITTED on MySQL: no gap locks, so claiming never blocks (or deadlocks with) orders
+    // appending to the end of the outbox; the claim itself needs only the row locks it takes.
+    const claim = <T>(fn: (trx: Db) => Promise<T>) =>
+      this.opts.lockRows ? db.transaction().setIsolationLevel('read committed').execute(fn) : transact(db, fn)
+    return claim(async (trx) => {
       let free = trx
         .selectFrom('outbox')
         .select('id')
