@@ -28,6 +28,8 @@ export interface LoadOptions {
   setupClient?: (client: autocannon.Client, index: number) => void
   /** Measure CPU use of this process (the server), of autocannon and of the rest of the machine. */
   watchPid?: number
+  /** Paces the run to this many requests per second in all (autocannon's overallRate). */
+  overallRate?: number
   /** Sees every response: its status and latency (for per-status percentiles). */
   onResponse?: (status: number, latencyMs: number) => void
 }
@@ -72,6 +74,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     duration: opts.drain ? opts.limitSec + 1 : timedDuration,
     ...(opts.amount !== undefined ? { amount: opts.amount } : {}),
     timeout: REQUEST_TIMEOUT_SEC,
+    ...(opts.overallRate ? { overallRate: opts.overallRate } : {}),
     method: opts.method ?? 'GET',
     headers: opts.headers ?? {},
     ...(opts.body !== undefined ? { body: opts.body } : {}),
