@@ -3,6 +3,7 @@
  * only reader of `process.env`: the secret may come from `JWT_SECRET` as for the server.
  */
 import { parseArgs } from 'node:util'
+import { parseSlo } from './slo.js'
 
 export interface CommonOptions {
   target: string
@@ -128,6 +129,7 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOpti
       'give --prepare (create the scenario data through the admin API) or --data <seed.json>',
     )
   }
+  checkSlo(v.slo)
   return {
     ...common(v, env),
     connections: num(v.connections, 'connections', { min: 1, integer: true }),
@@ -138,6 +140,16 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOpti
     prepare: v.prepare,
     data: v.data,
     quiet: v.quiet,
+  }
+}
+
+/** A bad SLO is a usage error found before any data is prepared. */
+function checkSlo(spec: string | undefined) {
+  if (spec === undefined) return
+  try {
+    parseSlo(spec)
+  } catch (error) {
+    throw new UsageError(`--slo: ${(error as Error).message}`)
   }
 }
 
@@ -167,6 +179,7 @@ export function parseCapacityOptions(args: string[], env: NodeJS.ProcessEnv): Ca
       json: { type: 'string' },
     },
   })
+  checkSlo(v.slo)
   return {
     ...common(v, env),
     slo: v.slo,
