@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import { describe, test } from 'node:test'
 import { evaluateSlo } from '../slo.js'
 import { Recorder, type RunResult } from '../stats/index.js'
-import { renderCompare } from './compare.js'
+import { compareText, renderCompare } from './compare.js'
 import { renderReport } from './html.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -57,6 +57,21 @@ describe('HTML report', () => {
     assert.equal(data.runs[0]!.timeline.length, 4, 'answers still arrive in second 3')
     assert.match(html, /SLO PASS/)
     assert.match(html, /browse\.list/)
+  })
+
+  test('compare prints both runs side by side with the change', () => {
+    const a = sampleResult()
+    const b: RunResult = {
+      ...a,
+      latency: { ...a.latency, p95: a.latency.p95 * 2 },
+      slo: { ...a.slo!, pass: false },
+    }
+    const text = compareText(a, b, ['before', 'after'])
+    const p95 = text.split('\n').find((line) => line.startsWith('p95 '))
+    assert.match(p95!, /99\.01\s+198\s+\+100\.0%/)
+    assert.match(text, /SLO\s+PASS\s+FAIL/)
+    const html = renderCompare(a, b, ['before', 'after'])
+    assert.equal((embedded(html).runs as unknown[]).length, 2)
   })
 
   test('a scenario name cannot inject markup', () => {
