@@ -23,7 +23,8 @@ export class LatencyHistogram {
     lowestDiscernibleValue: 1,
     highestTrackableValue: HIGHEST_US,
     numberOfSignificantValueDigits: 3,
-    bitBucketSize: 'packed',
+    // Plain 32-bit counters: the packed array saves memory we do not need and costs CPU per record.
+    bitBucketSize: 32,
     autoResize: false,
     useWebAssembly: false,
   })
