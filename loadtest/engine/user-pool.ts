@@ -1,7 +1,8 @@
 /**
  * The virtual users. A user carries at most one request at a time and thinks between requests;
  * an arrival is given to the user that has been ready longest. When the schedule lowers the user
- * count, users are parked as they come free (never cut off mid-request).
+ * count, users leave as they finish a request or a think, never while ready: parking ready users
+ * would leave arrivals waiting for thinkers, a wait the tool made up and would blame on the server.
  */
 import type { Journey, JourneyState, VirtualUser } from '../journeys/index.js'
 import { MinHeap, Queue } from './queue.js'
@@ -48,21 +49,18 @@ export class UserPool {
 
   /** The longest-ready user, now busy; undefined when every user is busy or thinking. */
   take(): Actor | undefined {
-    for (;;) {
-      const actor = this.ready.shift()
-      if (!actor) return undefined
-      if (this.active > this.target) {
-        this.parked.push(actor)
-        continue
-      }
-      this.busy++
-      return actor
-    }
+    const actor = this.ready.shift()
+    if (actor) this.busy++
+    return actor
   }
 
   /** The user's request ended at `nowMs`; it thinks, then is ready again. */
   release(actor: Actor, nowMs: number): void {
     this.busy--
+    if (this.active > this.target) {
+      this.parked.push(actor)
+      return
+    }
     const [min, max] = this.thinkMs
     const think = min + (max - min) * this.random()
     if (think <= 0) this.ready.push(actor)
@@ -74,7 +72,9 @@ export class UserPool {
     for (;;) {
       const key = this.thinking.peekKey()
       if (key === undefined || key > nowMs) return
-      this.ready.push(this.thinking.pop()!)
+      const actor = this.thinking.pop()!
+      if (this.active > this.target) this.parked.push(actor)
+      else this.ready.push(actor)
     }
   }
 }
