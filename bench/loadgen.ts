@@ -34,6 +34,8 @@ async function main(): Promise<number> {
         { name: 'get', request: () => ({ ...get('/api/v1/products'), path: '/ping', anonymous: true }) },
       ],
     }
+    const cpuBefore = process.cpuUsage()
+    const wallBefore = performance.now()
     const result = await runLoadTest({
       target: server.url,
       scenarioName: 'loadgen-ceiling',
@@ -49,6 +51,9 @@ async function main(): Promise<number> {
       data: { productIds: [], firstUserId: 1, users: connections },
       users: Array.from({ length: connections }, (_, i) => ({ id: i + 1, authorization: '' })),
     })
+    const cpu = process.cpuUsage(cpuBefore)
+    // Cores the generator process used on average (1.00 = one core busy the whole run).
+    const generatorCores = (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore)
     const plateau = result.timeline.slice(3, 2 + durationSec)
     const avg = (key: 'offered' | 'sent' | 'completed') =>
       plateau.reduce((sum, s) => sum + s[key], 0) / Math.max(1, plateau.length)
@@ -63,6 +68,7 @@ async function main(): Promise<number> {
       `| Latency from intended start | p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms |`,
       `| Wait for a connection | p99 ${result.queueWait.p99} ms |`,
       `| Errors / no answer | ${result.totals.errors} / ${result.totals.failures} |`,
+      `| Generator CPU | ${generatorCores.toFixed(2)} cores (whole run) |`,
     ]
     process.stdout.write(`${lines.join('\n')}\n`)
     const pass = avg('offered') >= 15_000 && result.sendLateness.p99 <= 5
