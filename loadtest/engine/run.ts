@@ -32,7 +32,7 @@ export interface EngineOptions {
   clock: MonotonicClock
   /** Think time between a user's requests, uniform in [min, max] ms. */
   thinkMs: readonly [number, number]
-  /** Most requests in flight at once (the connection pool's size). */
+  /** Most requests in flight at once (the connection pool's size); stages may ramp below it. */
   connections: number
   /** After the last arrival: how long to wait for answers still owed. */
   drainMs: number
@@ -60,6 +60,7 @@ export function runEngine(opts: EngineOptions): Promise<void> {
   let next = arrivals.next()
   let second = 0
   let finished = false
+  let connections = opts.connections
   const start = clock.now()
   const now = () => clock.now() - start
 
@@ -136,7 +137,7 @@ export function runEngine(opts: EngineOptions): Promise<void> {
     }
 
     const dispatch = (at: number) => {
-      while (waiting.length > 0 && pool.inFlight < opts.connections) {
+      while (waiting.length > 0 && pool.inFlight < connections) {
         const actor = pool.take()
         if (!actor) return
         send(actor, waiting.shift()!, at)
@@ -155,6 +156,7 @@ export function runEngine(opts: EngineOptions): Promise<void> {
         const t = now()
         const point = profileAt(opts.stages, t / 1000)
         pool.setTarget(point.users)
+        connections = Math.min(opts.connections, point.connections)
         pool.wake(t)
         while (next !== undefined && next <= t) {
           recorder.offered(next, t)

@@ -43,9 +43,11 @@ describe('arrival schedule (open model)', () => {
       { durationSec: 60, rate: 50, users: 200 },
       { durationSec: 60, rate: { from: 50, to: 450 }, users: { from: 200, to: 2800 } },
     ]
-    assert.deepEqual(profileAt(stages, 30), { rate: 50, users: 200, stage: 0 })
-    assert.deepEqual(profileAt(stages, 90), { rate: 250, users: 1500, stage: 1 })
-    assert.deepEqual(profileAt(stages, 500), { rate: 450, users: 2800, stage: 1 })
+    assert.deepEqual(profileAt(stages, 30), { rate: 50, users: 200, connections: 200, stage: 0 })
+    assert.deepEqual(profileAt(stages, 90), { rate: 250, users: 1500, connections: 1500, stage: 1 })
+    assert.deepEqual(profileAt(stages, 500), { rate: 450, users: 2800, connections: 2800, stage: 1 })
+    const capped: Stage[] = [{ durationSec: 10, rate: 10, users: 100, connections: { from: 10, to: 30 } }]
+    assert.equal(profileAt(capped, 5).connections, 20)
     assert.equal(peakUsers(stages), 2800)
   })
 

@@ -16,11 +16,14 @@ export interface Stage {
   rate: Ramp | number
   /** Virtual users (each with its own token) available to carry those requests. */
   users: Ramp | number
+  /** Most requests in flight (open sockets); default: one per user, capped by `--connections`. */
+  connections?: Ramp | number
 }
 
 export interface StagePoint {
   rate: number
   users: number
+  connections: number
   stage: number
 }
 
@@ -38,11 +41,17 @@ export function profileAt(stages: readonly Stage[], tSec: number): StagePoint {
       const f = s.durationSec > 0 ? Math.min(1, Math.max(0, (tSec - start) / s.durationSec)) : 1
       const r = ramp(s.rate)
       const u = ramp(s.users)
-      return { rate: r.from + (r.to - r.from) * f, users: Math.round(u.from + (u.to - u.from) * f), stage: i }
+      const c = ramp(s.connections ?? s.users)
+      return {
+        rate: r.from + (r.to - r.from) * f,
+        users: Math.round(u.from + (u.to - u.from) * f),
+        connections: Math.max(1, Math.round(c.from + (c.to - c.from) * f)),
+        stage: i,
+      }
     }
     start += s.durationSec
   }
-  return { rate: 0, users: 0, stage: 0 }
+  return { rate: 0, users: 0, connections: 1, stage: 0 }
 }
 
 /** The largest number of users any stage asks for: how many tokens to prepare. */
@@ -59,6 +68,8 @@ export interface ScaleOptions {
   durationSec?: number
 }
 
+const rounded = (r: Ramp): Ramp => ({ from: Math.round(r.from), to: Math.round(r.to) })
+
 /** `--scale` and `--duration` applied to a scenario's stages; the shape is kept. */
 export function scaleStages(stages: readonly Stage[], opts: ScaleOptions): Stage[] {
   const k = opts.scale ?? 1
@@ -73,9 +84,7 @@ export function scaleStages(stages: readonly Stage[], opts: ScaleOptions): Stage
     durationSec: s.durationSec * stretch,
     rate: mul(s.rate, 0),
     // At least one user per stage that offers anything, or a scaled-down run could not send.
-    users: (() => {
-      const u = mul(s.users, 1)
-      return { from: Math.round(u.from), to: Math.round(u.to) }
-    })(),
+    users: rounded(mul(s.users, 1)),
+    ...(s.connections !== undefined ? { connections: rounded(mul(s.connections, 1)) } : {}),
   }))
 }
