@@ -19,7 +19,7 @@ import {
   type RunOptions,
   UsageError,
 } from './options.js'
-import { prepareData, readData } from './prepare/index.js'
+import { prepareData, readData, scaleSpec } from './prepare/index.js'
 import { statusWriter } from './progress.js'
 import { compareText, renderCompare, renderReport } from './report/index.js'
 import { planStages, runLoadTest } from './run-load-test.js'
@@ -57,7 +57,7 @@ async function run(opts: RunOptions): Promise<number> {
     ? readData(opts.data)
     : await prepareData({
         target: opts.target,
-        spec: scenario.prepare ?? {},
+        spec: scaleSpec(scenario.prepare ?? {}, opts.scale),
         firstUserId: opts.firstUserId,
         users: userCount,
         points: opts.points,
@@ -134,7 +134,7 @@ async function seedCommand(args: string[]): Promise<number> {
   })
   const data = await prepareData({
     target: opts.target,
-    spec: scenario.prepare ?? {},
+    spec: scaleSpec(scenario.prepare ?? {}, opts.scale),
     firstUserId: opts.firstUserId,
     users: peakUsers(stages),
     points: opts.points,

@@ -39,3 +39,14 @@ test('a lower user count never starves arrivals while some user is ready', () =>
   while (pool.take()) ready++
   assert.equal(ready, 8)
 })
+
+test("a journey's next step goes before a new journey", () => {
+  const pool = new UserPool(users, [0, 0], () => 0)
+  pool.setTarget(3)
+  const first = pool.take()!
+  first.journey = { name: 'buy', weight: 1, steps: [] }
+  pool.release(first, 0)
+  // Users 2 and 3 have been ready longer, but user 1 is between two steps of a journey.
+  assert.equal(pool.take()?.user.id, 1)
+  assert.equal(pool.take()?.user.id, 2)
+})

@@ -1,6 +1,7 @@
 /**
- * The virtual users. A user carries at most one request at a time and thinks between requests;
- * an arrival is given to the user that has been ready longest. When the schedule lowers the user
+ * The virtual users. A user carries at most one request at a time and thinks between requests.
+ * An arrival goes to a ready user in the middle of a journey first (so a journey's next step
+ * follows its think time, as a person's next click does), else to the user ready longest. When the schedule lowers the user
  * count, users leave as they finish a request or a think, never while ready: parking ready users
  * would leave arrivals waiting for thinkers, a wait the tool made up and would blame on the server.
  */
@@ -16,6 +17,8 @@ export interface Actor {
 
 export class UserPool {
   private readonly ready = new Queue<Actor>()
+  /** Ready users in the middle of a journey. */
+  private readonly continuing = new Queue<Actor>()
   private readonly thinking = new MinHeap<Actor>()
   private readonly parked: Actor[] = []
   private created = 0
@@ -43,13 +46,13 @@ export class UserPool {
       const actor =
         this.parked.pop() ??
         ({ user: this.users[this.created++]!, journey: undefined, step: 0, state: {} } satisfies Actor)
-      this.ready.push(actor)
+      this.makeReady(actor)
     }
   }
 
   /** The longest-ready user, now busy; undefined when every user is busy or thinking. */
   take(): Actor | undefined {
-    const actor = this.ready.shift()
+    const actor = this.continuing.shift() ?? this.ready.shift()
     if (actor) this.busy++
     return actor
   }
@@ -63,7 +66,7 @@ export class UserPool {
     }
     const [min, max] = this.thinkMs
     const think = min + (max - min) * this.random()
-    if (think <= 0) this.ready.push(actor)
+    if (think <= 0) this.makeReady(actor)
     else this.thinking.push(nowMs + think, actor)
   }
 
@@ -74,7 +77,12 @@ export class UserPool {
       if (key === undefined || key > nowMs) return
       const actor = this.thinking.pop()!
       if (this.active > this.target) this.parked.push(actor)
-      else this.ready.push(actor)
+      else this.makeReady(actor)
     }
+  }
+
+  private makeReady(actor: Actor): void {
+    if (actor.journey) this.continuing.push(actor)
+    else this.ready.push(actor)
   }
 }

@@ -41,6 +41,18 @@ export async function prepareData(opts: PrepareOptions): Promise<ScenarioData> {
   return data
 }
 
+/** `--scale` applies to what is scarce too: a tenth of the buyers rush a tenth of the stock. */
+export function scaleSpec(spec: PrepareSpec, scale: number): PrepareSpec {
+  const scaled = (n: number | undefined) => (n === undefined ? undefined : Math.max(1, Math.round(n * scale)))
+  const hotStock = scaled(spec.hotStock)
+  const rushCoupons = scaled(spec.rushCoupons)
+  return {
+    ...spec,
+    ...(hotStock !== undefined ? { hotStock } : {}),
+    ...(rushCoupons !== undefined ? { rushCoupons } : {}),
+  }
+}
+
 export function readData(file: string): ScenarioData {
   const data = JSON.parse(fs.readFileSync(file, 'utf8')) as ScenarioData
   if (!Array.isArray(data.productIds) || typeof data.firstUserId !== 'number') {
