@@ -3,6 +3,7 @@
  *   [--connections N] [--report out/report.html] [--json out/result.json] [--slo "p95<300ms,errors<1%"]
  * npm run loadtest -- seed --target URL --scenario blackfriday --out out/seed.json
  * npm run loadtest -- compare a.json b.json [--report out/compare.html]
+ * npm run loadtest -- report result.json [--report out/report.html]
  * npm run loadtest -- capacity --target URL --prepare --peak-tps 450 --peak-users 2800
  *
  * Exit codes: 0 ran (and met the SLO), 1 an SLO failed, 2 a usage or run error.
@@ -35,6 +36,7 @@ const USAGE = `usage:
       [--secret S | JWT_SECRET | --token-file F] [--admin-token T] [--first-user 100001] [--quiet]
   floodgate loadtest seed --target URL --scenario NAME [--scale 1] [--out out/seed.json]
   floodgate loadtest compare a.json b.json [--report out/compare.html]
+  floodgate loadtest report result.json [--report out/report.html]
   floodgate loadtest capacity --target URL --prepare [--slo ...] [--peak-tps 450 --peak-users 2800]
 scenarios: blackfriday, spike, soldout, coupon-rush, soak, or a path to your own module`
 
@@ -166,6 +168,20 @@ function compareCommand(args: string[]): number {
   return 0
 }
 
+/** `report result.json [--report out/report.html]`: the HTML again from a JSON result. */
+function reportCommand(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { report: { type: 'string', default: 'out/report.html' } },
+  })
+  if (positionals.length !== 1) throw new UsageError('report needs one result file: report result.json')
+  const result = JSON.parse(fs.readFileSync(positionals[0]!, 'utf8')) as RunResult
+  writeFile(values.report, renderReport(result))
+  process.stdout.write(`report: ${values.report}\n`)
+  return 0
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv
   try {
@@ -175,6 +191,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (first === 'seed') return await seedCommand(rest)
     if (first === 'compare') return compareCommand(rest)
+    if (first === 'report') return reportCommand(rest)
     if (first === 'capacity') return await runCapacity(parseCapacityOptions(rest, process.env))
     const args = first === 'run' ? rest : argv
     return await run(parseRunOptions(args, process.env))

@@ -28,7 +28,7 @@ export const CHART_SCRIPT = `
       });
     });
     new uPlot({ title: spec.title, width: el.clientWidth || 520, height: 280, series: series,
-      scales: { x: { time: false } },
+      scales: { x: { time: false } }, legend: { live: false },
       axes: [{ label: 'seconds' }, { label: spec.y, size: 60 }] }, columns, el);
   }
   data.charts.forEach(draw);
