@@ -30,7 +30,7 @@ import type { RunResult } from './stats/index.js'
 import { makeUsers } from './users.js'
 
 const USAGE = `usage:
-  floodgate loadtest [run] --target URL --scenario NAME|FILE (--prepare | --data seed.json)
+  floodgate loadtest [run] --target URL --scenario NAME|FILE [--prepare (default) | --data seed.json]
       [--scale 1] [--duration 30s] [--rate N] [--multiple N] [--connections N] [--timeout 10s]
       [--report out/report.html] [--json out/result.json] [--slo "p95<300ms,errors<1%"]
       [--secret S | JWT_SECRET | --token-file F] [--admin-token T] [--first-user 100001] [--quiet]

@@ -124,11 +124,7 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOpti
       quiet: { type: 'boolean', default: false },
     },
   })
-  if (!v.prepare && !v.data) {
-    throw new UsageError(
-      'give --prepare (create the scenario data through the admin API) or --data <seed.json>',
-    )
-  }
+  if (v.prepare && v.data) throw new UsageError('give --prepare or --data <seed.json>, not both')
   checkSlo(v.slo)
   return {
     ...common(v, env),
@@ -137,7 +133,8 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOpti
     report: v.report,
     json: v.json,
     slo: v.slo,
-    prepare: v.prepare,
+    // Without a seed file the data is prepared through the admin API, as with --prepare.
+    prepare: v.data === undefined,
     data: v.data,
     quiet: v.quiet,
   }
