@@ -22,6 +22,7 @@ import {
 } from './options.js'
 import { prepareData, readData, scaleSpec } from './prepare/index.js'
 import { statusWriter } from './progress.js'
+import { seededRandom } from './random.js'
 import { compareText, renderCompare, renderReport } from './report/index.js'
 import { planStages, runLoadTest } from './run-load-test.js'
 import { loadScenario } from './scenarios/index.js'
@@ -32,6 +33,7 @@ import { makeUsers } from './users.js'
 const USAGE = `usage:
   floodgate loadtest [run] --target URL --scenario NAME|FILE [--prepare (default) | --data seed.json]
       [--scale 1] [--duration 30s] [--rate N] [--multiple N] [--connections N] [--timeout 10s]
+      [--arrivals uniform|poisson] [--seed N]
       [--report out/report.html] [--json out/result.json] [--slo "p95<300ms,errors<1%"]
       [--secret S | JWT_SECRET | --token-file F] [--admin-token T] [--first-user 100001] [--quiet]
   floodgate loadtest seed --target URL --scenario NAME [--scale 1] [--out out/seed.json]
@@ -92,11 +94,13 @@ async function run(opts: RunOptions): Promise<number> {
     scale: opts.scale,
     ...(opts.durationSec !== undefined ? { durationSec: opts.durationSec } : {}),
     connections: opts.connections ?? Math.max(1, userCount),
+    arrivals: opts.arrivals,
+    ...(opts.seed !== undefined ? { random: seededRandom(opts.seed) } : {}),
     timeoutMs: opts.timeoutMs,
     ...(opts.slo ? { slo: opts.slo } : {}),
     data,
     users,
-    options: { ...params },
+    options: { ...params, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) },
     ...(opts.quiet ? {} : { onSecond: (live) => write(formatLive(live)) }),
   })
   if (!opts.quiet && process.stderr.isTTY) process.stderr.write('\n')

@@ -21,6 +21,8 @@ export interface CommonOptions {
 }
 
 export interface RunOptions extends CommonOptions {
+  arrivals: 'uniform' | 'poisson'
+  seed: number | undefined
   connections: number | undefined
   timeoutMs: number
   report: string | undefined
@@ -115,6 +117,8 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOpti
     options: {
       ...COMMON,
       connections: { type: 'string' },
+      arrivals: { type: 'string', default: 'uniform' },
+      seed: { type: 'string' },
       timeout: { type: 'string', default: '10s' },
       report: { type: 'string' },
       json: { type: 'string' },
@@ -126,8 +130,13 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOpti
   })
   if (v.prepare && v.data) throw new UsageError('give --prepare or --data <seed.json>, not both')
   checkSlo(v.slo)
+  if (v.arrivals !== 'uniform' && v.arrivals !== 'poisson') {
+    throw new UsageError(`--arrivals must be uniform or poisson; got "${v.arrivals}"`)
+  }
   return {
     ...common(v, env),
+    arrivals: v.arrivals,
+    seed: num(v.seed, 'seed', { integer: true }),
     connections: num(v.connections, 'connections', { min: 1, integer: true }),
     timeoutMs: parseDuration(v.timeout, 'timeout') * 1000,
     report: v.report,

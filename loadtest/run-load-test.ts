@@ -6,7 +6,13 @@ import { type MonotonicClock, realClock } from './clock.js'
 import { type LiveSample, runEngine } from './engine/index.js'
 import { createTransport } from './http/index.js'
 import type { Journey, ScenarioData, VirtualUser } from './journeys/index.js'
-import { peakUsers, type Stage, scaleStages, totalDurationSec } from './scheduler/index.js'
+import {
+  type ArrivalProcess,
+  peakUsers,
+  type Stage,
+  scaleStages,
+  totalDurationSec,
+} from './scheduler/index.js'
 import { evaluateSlo, goodputObjectiveMs, parseSlo } from './slo.js'
 import { Recorder, type RunResult } from './stats/index.js'
 
@@ -27,6 +33,7 @@ export interface LoadTestPlan {
   /** At least as many as the stages' peak users. */
   users: readonly VirtualUser[]
   clock?: MonotonicClock
+  arrivals?: ArrivalProcess
   random?: () => number
   onSecond?: (live: LiveSample) => void
   /** Recorded in the JSON as given. */
@@ -66,6 +73,7 @@ export async function runLoadTest(plan: LoadTestPlan): Promise<RunResult> {
       connections: plan.connections,
       drainMs: plan.timeoutMs + 1000,
       ...(plan.random ? { random: plan.random } : {}),
+      ...(plan.arrivals ? { arrivals: plan.arrivals } : {}),
       ...(plan.onSecond ? { onSecond: plan.onSecond } : {}),
     })
   } finally {
@@ -81,6 +89,7 @@ export async function runLoadTest(plan: LoadTestPlan): Promise<RunResult> {
       scale: plan.scale ?? 1,
       connections: plan.connections,
       timeoutMs: plan.timeoutMs,
+      arrivals: plan.arrivals ?? 'uniform',
       stages,
     },
   })

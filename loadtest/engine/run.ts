@@ -7,7 +7,13 @@
 import type { MonotonicClock } from '../clock.js'
 import type { Answer, OutgoingRequest, Transport } from '../http/index.js'
 import type { Journey, ScenarioData, StepContext, VirtualUser } from '../journeys/index.js'
-import { createArrivals, profileAt, type Stage, totalDurationSec } from '../scheduler/index.js'
+import {
+  type ArrivalProcess,
+  createArrivals,
+  profileAt,
+  type Stage,
+  totalDurationSec,
+} from '../scheduler/index.js'
 import type { Outcome, Recorder, SecondSample } from '../stats/index.js'
 import { Queue } from './queue.js'
 import { type Actor, UserPool } from './user-pool.js'
@@ -36,6 +42,8 @@ export interface EngineOptions {
   connections: number
   /** After the last arrival: how long to wait for answers still owed. */
   drainMs: number
+  /** Evenly spaced (default) or Poisson arrivals around the schedule. */
+  arrivals?: ArrivalProcess
   random?: () => number
   onSecond?: (live: LiveSample) => void
 }
@@ -52,7 +60,7 @@ export function runEngine(opts: EngineOptions): Promise<void> {
   const { clock, recorder, transport } = opts
   const totalMs = totalDurationSec(opts.stages) * 1000
   const pool = new UserPool(opts.users, opts.thinkMs, random)
-  const arrivals = createArrivals(opts.stages)
+  const arrivals = createArrivals(opts.stages, opts.arrivals ?? 'uniform', random)
   const waiting = new Queue<Arrival>()
   const weights = opts.journeys.reduce((sum, j) => sum + j.weight, 0)
   const runId = Math.floor(random() * 36 ** 6).toString(36)

@@ -68,3 +68,16 @@ describe('arrival schedule (open model)', () => {
     assert.equal(all(scaled).length, 6 * 5 + 18 * 45)
   })
 })
+
+test('poisson arrivals keep the schedule on average and come in bursts', async () => {
+  const { seededRandom } = await import('../random.js')
+  const arrivals = createArrivals([{ durationSec: 10, rate: 1000, users: 1 }], 'poisson', seededRandom(42))
+  const times: number[] = []
+  for (let t = arrivals.next(); t !== undefined; t = arrivals.next()) times.push(t)
+  assert.ok(Math.abs(times.length - 10_000) < 300, `count ${times.length}`)
+  const gaps = times.slice(1).map((t, i) => t - times[i]!)
+  const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length
+  const sd = Math.sqrt(gaps.reduce((a, g) => a + (g - mean) ** 2, 0) / gaps.length)
+  // Exponential gaps: the standard deviation equals the mean (uniform spacing has none).
+  assert.ok(Math.abs(mean - 1) < 0.05 && Math.abs(sd / mean - 1) < 0.05, `mean ${mean}, cv ${sd / mean}`)
+})

@@ -2,6 +2,9 @@
  * Intended send times of an open model. The k-th request is due when the integral of the rate
  * schedule reaches k, so arrivals follow the schedule exactly (a linear ramp integrates to a
  * quadratic) and never wait for the server: that is what keeps queueing visible.
+ *
+ * `poisson` spaces the targets by exponential steps of mean 1 instead of 1 (time rescaling of a
+ * Poisson process), so the same schedule arrives in the random bursts independent customers make.
  */
 import type { Ramp, Stage } from './stages.js'
 
@@ -27,12 +30,19 @@ function timeForCount(r0: number, r1: number, d: number, count: number): number 
   return tau >= 0 && tau <= d ? tau : undefined
 }
 
-export function createArrivals(stages: readonly Stage[]): Arrivals {
+export type ArrivalProcess = 'uniform' | 'poisson'
+
+export function createArrivals(
+  stages: readonly Stage[],
+  process: ArrivalProcess = 'uniform',
+  random: () => number = Math.random,
+): Arrivals {
+  const step = process === 'uniform' ? () => 1 : () => -Math.log(1 - random())
   let stage = 0
   let stageStart = 0
   // Arrivals owed before the current stage started (fractional: carried across stages).
   let countAtStageStart = 0
-  let k = 1
+  let k = step()
   return {
     next() {
       while (stage < stages.length) {
@@ -40,7 +50,7 @@ export function createArrivals(stages: readonly Stage[]): Arrivals {
         const r = ramp(s.rate)
         const tau = timeForCount(r.from, r.to, s.durationSec, k - countAtStageStart)
         if (tau !== undefined) {
-          k++
+          k += step()
           return (stageStart + tau) * 1000
         }
         countAtStageStart += ((r.from + r.to) / 2) * s.durationSec

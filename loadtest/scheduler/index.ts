@@ -1,4 +1,4 @@
-export { type Arrivals, createArrivals } from './arrivals.js'
+export { type ArrivalProcess, type Arrivals, createArrivals } from './arrivals.js'
 export {
   peakRate,
   peakUsers,
