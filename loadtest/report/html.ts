@@ -2,7 +2,7 @@
 import type { RunResult } from '../stats/index.js'
 import { CHART_SCRIPT, type ChartSpec, STANDARD_CHARTS } from './charts.js'
 import { escapeHtml, page } from './page.js'
-import { latencyTable, sloTable, statusTable, stepsTable, summaryTable } from './tables.js'
+import { latencyTable, sloTable, stagesTable, statusTable, stepsTable, summaryTable } from './tables.js'
 
 const chartDivs = (charts: ChartSpec[]) =>
   `<div class="grid">${charts.map((c) => `<div class="chart" id="${c.id}"></div>`).join('')}</div>`
@@ -17,6 +17,8 @@ ${chartDivs(STANDARD_CHARTS)}
 <p class="note">Open model: requests are offered on the schedule whatever the server does; latency runs from
 each request's intended start, so waiting for a free user or connection is included. Generator lateness is
 the tool's own delay in picking up an arrival: if it is high, the load generator, not the server, was slow.</p>
+<h2>Stages</h2>
+${stagesTable(result)}
 <h2>Summary</h2>
 ${summaryTable(result)}
 ${latencyTable(result)}

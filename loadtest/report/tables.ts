@@ -1,4 +1,5 @@
 /** The report's tables, rendered to HTML on the server side so they read without JavaScript. */
+import type { Ramp, Stage } from '../scheduler/index.js'
 import type { LatencySummary, RunResult, SloReport } from '../stats/index.js'
 import { escapeHtml } from './page.js'
 
@@ -78,4 +79,29 @@ export function statusTable(r: RunResult): string {
   for (const [kind, count] of Object.entries(r.failures))
     if (count > 0) rows.push([`no answer: ${kind}`, n(count)])
   return table(['status', 'count'], rows)
+}
+
+const rampText = (r: Ramp | number) =>
+  typeof r === 'number' || r.from === r.to
+    ? n(typeof r === 'number' ? r : r.from)
+    : `${n(r.from)} → ${n(r.to)}`
+
+/** The load profile as run (after --scale and --duration), so the charts' seconds can be read. */
+export function stagesTable(r: RunResult): string {
+  const stages = r.options['stages'] as Stage[] | undefined
+  if (!Array.isArray(stages)) return ''
+  let start = 0
+  return table(
+    ['stage', 'seconds', 'offered req/s', 'users'],
+    stages.map((s, i) => {
+      const row = [
+        escapeHtml(s.label ?? `stage ${i + 1}`),
+        `${n(start)}–${n(start + s.durationSec)}`,
+        rampText(s.rate),
+        rampText(s.users),
+      ]
+      start += s.durationSec
+      return row
+    }),
+  )
 }
