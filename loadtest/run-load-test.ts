@@ -77,7 +77,9 @@ export async function runLoadTest(plan: LoadTestPlan): Promise<RunResult> {
       ...(plan.onSecond ? { onSecond: plan.onSecond } : {}),
     })
   } finally {
+    // Requests still open after the drain end here, counted as failures, before the books close.
     await transport.close()
+    recorder.close()
   }
   const result = recorder.result({
     scenario: plan.scenarioName,

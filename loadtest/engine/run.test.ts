@@ -88,4 +88,36 @@ describe('engine against a stalling server', () => {
     assert.equal(refused.totals.failures, 10)
     assert.equal(refused.failures.refused, 10)
   })
+
+  test('a journey step that throws stops the run with its error', async () => {
+    const server = await startTinyServer((_req, res) => res.end('{}'))
+    servers.push(server)
+    const broken: Journey = {
+      name: 'broken',
+      weight: 1,
+      steps: [
+        { name: 'first', request: () => ({ method: 'GET', path: '/ping', anonymous: true }) },
+        {
+          name: 'second',
+          request: () => {
+            throw new Error('scenario data has no coupon')
+          },
+        },
+      ],
+    }
+    await assert.rejects(
+      runLoadTest({
+        target: server.url,
+        scenarioName: 'broken',
+        stages: [{ durationSec: 0.5, rate: 40, users: 1 }],
+        journeys: [broken],
+        thinkMs: [0, 0],
+        connections: 1,
+        timeoutMs: 2000,
+        data,
+        users,
+      }),
+      /no coupon/,
+    )
+  })
 })

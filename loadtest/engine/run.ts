@@ -113,8 +113,7 @@ export function runEngine(opts: EngineOptions): Promise<void> {
         ...(body !== undefined ? { body } : {}),
         wantBody: step.read !== undefined,
       }
-      recorder.sent(arrival.picked, at)
-      transport.send(out, (answer: Answer) => {
+      const settle = (answer: Answer) => {
         const end = now()
         let outcome: Outcome
         if (answer.kind === 'failure') outcome = 'failure'
@@ -140,7 +139,17 @@ export function runEngine(opts: EngineOptions): Promise<void> {
         if (outcome === 'ok' && actor.journey && actor.step + 1 < journey.steps.length) actor.step++
         else actor.journey = undefined
         pool.release(actor, end)
-        dispatch(end)
+        if (!finished) dispatch(end)
+      }
+
+      recorder.sent(arrival.picked, at)
+      transport.send(out, (answer: Answer) => {
+        try {
+          settle(answer)
+        } catch (error) {
+          // A scenario's step that throws (missing data, a bug in a custom journey) stops the run.
+          fail(error)
+        }
       })
     }
 
@@ -154,7 +163,6 @@ export function runEngine(opts: EngineOptions): Promise<void> {
 
     const finish = () => {
       finished = true
-      recorder.close()
       resolve()
     }
 
