@@ -1,0 +1,7 @@
+export {
+  type Answer,
+  classifyFailure,
+  createTransport,
+  type OutgoingRequest,
+  type Transport,
+} from './transport.js'

@@ -1,0 +1,2 @@
+export { compareText, renderCompare } from './compare.js'
+export { renderReport } from './html.js'
