@@ -5,13 +5,13 @@
 import cluster from 'node:cluster'
 import { loadOrCreateDemoSecret, mintToken } from './auth/index.js'
 import { runPrimary } from './cluster.js'
-import { type Config, ConfigError, loadConfig } from './config/index.js'
+import { type Config, ConfigError, loadProcessConfig } from './config/index.js'
 import { storefrontBuilt } from './http/storefront.js'
 import { createRuntime } from './runtime.js'
 import { DEMO_ADMIN, DEMO_CUSTOMERS } from './seed/index.js'
 
 async function main() {
-  const config = loadConfig(process.env, process.argv.slice(2))
+  const config = loadProcessConfig()
   const announce = (port: number) => printBanner(config, port)
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, announce)
 

@@ -48,4 +48,34 @@ describe('config', () => {
       (error: Error) => !error.message.includes('hunter2') && error.message.includes('***'),
     )
   })
+
+  test('--workers N or auto overrides WORKERS; the pool and the data platform have safe defaults', () => {
+    assert.equal(loadConfig({}).workers, 1)
+    assert.equal(loadConfig({ WORKERS: '3' }).workers, 3)
+    assert.equal(loadConfig({ WORKERS: '3' }, ['--workers', '2']).workers, 2)
+    assert.equal(loadConfig({}, ['--workers=4']).workers, 4)
+    assert.ok(loadConfig({}, ['--workers', 'auto']).workers >= 1)
+    assert.deepEqual(loadConfig({}).dbPool, { size: 10, acquireTimeoutMs: 1000, statementTimeoutMs: 5000 })
+    assert.equal(loadConfig({}).dataPlatform, undefined)
+    assert.deepEqual(loadConfig({ DATA_PLATFORM_URL: 'http://dp.internal/events' }).dataPlatform, {
+      url: 'http://dp.internal/events',
+      maxAttempts: 10,
+      timeoutMs: 5000,
+    })
+  })
+
+  test('bad workers, flags and data platform settings are refused', () => {
+    for (const [env, args, message] of [
+      [{ WORKERS: '0' }, [], /WORKERS must be auto or an integer/],
+      [{}, ['--workers', 'many'], /WORKERS must be auto or an integer/],
+      [{}, ['--verbose'], /unknown option --verbose/],
+      [{ DATA_PLATFORM_URL: 'ftp://x' }, [], /DATA_PLATFORM_URL must be an http\(s\) URL/],
+      [{ DATA_PLATFORM_URL: 'http://x', DATA_PLATFORM_MAX_ATTEMPTS: '0' }, [], /DATA_PLATFORM_MAX_ATTEMPTS/],
+    ] as const) {
+      assert.throws(
+        () => loadConfig(env, [...args]),
+        (error: ConfigError) => message.test(error.message),
+      )
+    }
+  })
 })

@@ -215,6 +215,9 @@ function flags(args: string[], problems: string[]): Env {
   return out
 }
 
+/** This process's configuration: its environment and its command-line flags (`npm start -- …`). */
+export const loadProcessConfig = (): Config => loadConfig(process.env, process.argv.slice(2))
+
 /** `WORKERS`: a count, or `auto` for one per core. */
 function workers(raw: string | undefined, problems: string[]): number {
   if (raw === undefined || raw === '') return 1
