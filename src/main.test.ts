@@ -45,8 +45,9 @@ const stop = (child: ChildProcess) =>
     child.kill('SIGTERM')
   })
 
-describe('npm start on a fresh machine', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floodgate-main-'))
+/** A fresh data folder and the environment of a first start on it (embedded default, random port). */
+function freshMachine(prefix: string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
   const env = {
     PORT: '0',
     DATA_DIR: dir,
@@ -55,6 +56,11 @@ describe('npm start on a fresh machine', () => {
     JWT_SECRET: '',
     NODE_ENV: '',
   }
+  return { dir, env }
+}
+
+describe('npm start on a fresh machine', () => {
+  const { dir, env } = freshMachine('floodgate-main-')
   let server: Awaited<ReturnType<typeof start>>
   let token: string
   let adminToken: string
@@ -127,15 +133,7 @@ describe('npm start on a fresh machine', () => {
 })
 
 describe('npm start -- --workers 2', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floodgate-workers-'))
-  const env = {
-    PORT: '0',
-    DATA_DIR: dir,
-    DATABASE_URL: `sqlite:${dir}/shop.db`,
-    LOG_LEVEL: 'warn',
-    JWT_SECRET: '',
-    NODE_ENV: '',
-  }
+  const { dir, env } = freshMachine('floodgate-workers-')
   after(() => fs.rmSync(dir, { recursive: true, force: true }))
 
   test('two processes serve one SQLite shop: 60 buyers over both for 10 units buy exactly 10', async () => {

@@ -1,5 +1,6 @@
 import type { Clock } from '../platform/clock/index.js'
 import type { Db, DeliveryRow } from '../platform/db/index.js'
+import { BackgroundTask } from '../platform/tasks/index.js'
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js'
 import { claimDue, type Outcome, recordOutcome } from './deliveries.js'
 
@@ -33,41 +34,23 @@ const RECORD_ATTEMPTS = 5
  * a slow or dead data platform never slows or fails an order.
  */
 export class DataPlatformSink {
-  private timer: NodeJS.Timeout | undefined
-  private running: Promise<number> | undefined
-  private again = false
+  private readonly task: BackgroundTask
 
-  constructor(private readonly opts: SinkOptions) {}
-
-  start(): void {
-    this.timer ??= setInterval(() => this.notify(), this.opts.pollIntervalMs ?? 1_000)
-    this.timer.unref()
+  constructor(private readonly opts: SinkOptions) {
+    this.task = new BackgroundTask(() => this.pass(), opts.onError ? { onError: opts.onError } : {})
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer)
-    this.timer = undefined
-    await this.running
+  start(): void {
+    this.task.start(this.opts.pollIntervalMs ?? 1_000)
+  }
+
+  stop(): Promise<void> {
+    return this.task.stop()
   }
 
   /** Starts a pass soon; calls while one runs fold into one more pass. */
   notify(): void {
-    if (this.running) {
-      this.again = true
-      return
-    }
-    this.running = this.pass()
-      .catch((error) => {
-        this.opts.onError?.(error)
-        return 0
-      })
-      .finally(() => {
-        this.running = undefined
-        if (this.again) {
-          this.again = false
-          this.notify()
-        }
-      })
+    this.task.notify()
   }
 
   /**
@@ -75,7 +58,7 @@ export class DataPlatformSink {
    * Resolves to how many were attempted.
    */
   async flush(): Promise<number> {
-    await this.running
+    await this.task.idle()
     return this.pass()
   }
 

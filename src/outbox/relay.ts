@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { setTimeout as wait } from 'node:timers/promises'
 import type { Clock } from '../platform/clock/index.js'
 import { type Db, transact } from '../platform/db/index.js'
+import { BackgroundTask } from '../platform/tasks/index.js'
 import type { EventPublisher } from './bus.js'
 import type { DomainEvent, OrderEventType } from './events.js'
 
@@ -33,26 +33,25 @@ export interface RelayOptions {
  * near-immediate; the poll timer is the safety net (events written by another process, a failed publish).
  */
 export class OutboxRelay {
-  private timer: NodeJS.Timeout | undefined
-  private draining: Promise<number> | undefined
-  private again = false
+  private readonly task: BackgroundTask
   private readonly batchSize: number
   /** This relay's identity in claims. */
   private readonly owner = randomUUID()
 
   constructor(private readonly opts: RelayOptions) {
     this.batchSize = opts.batchSize ?? 200
+    this.task = new BackgroundTask(() => this.drainAll(), {
+      delayMs: opts.coalesceMs ?? 5,
+      ...(opts.onError ? { onError: opts.onError } : {}),
+    })
   }
 
   start(): void {
-    this.timer ??= setInterval(() => this.notify(), this.opts.pollIntervalMs ?? 1000)
-    this.timer.unref()
+    this.task.start(this.opts.pollIntervalMs ?? 1000)
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer)
-    this.timer = undefined
-    await this.draining
+  stop(): Promise<void> {
+    return this.task.stop()
   }
 
   /**
@@ -60,28 +59,12 @@ export class OutboxRelay {
    * so under load each drain moves a batch instead of one event per order.
    */
   notify(): void {
-    if (this.draining) {
-      this.again = true
-      return
-    }
-    this.draining = wait(this.opts.coalesceMs ?? 5)
-      .then(() => this.drainAll())
-      .catch((error) => {
-        this.opts.onError?.(error)
-        return 0
-      })
-      .finally(() => {
-        this.draining = undefined
-        if (this.again) {
-          this.again = false
-          this.notify()
-        }
-      })
+    this.task.notify()
   }
 
   /** Waits for a drain in flight, then publishes everything still pending (shutdown, tests). */
   async flush(): Promise<number> {
-    await this.draining
+    await this.task.idle()
     return this.drainAll()
   }
 
