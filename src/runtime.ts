@@ -62,7 +62,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const prepare = opts.prepare !== false
   if (prepare) await handle.migrate()
   const { db } = handle
-  if (handle.dialect === 'mysql' && (await OrderBatcher.supported(db))) useOrderBatching(db)
+  if (config.orders.batching && handle.dialect === 'mysql' && (await OrderBatcher.supported(db))) {
+    useOrderBatching(db)
+  }
   const seeded = prepare && config.seed === 'demo' ? await seedDemo({ db, clock }) : false
 
   const secret = config.jwt.jwksUrl

@@ -13,6 +13,7 @@ describe('config', () => {
     assert.equal(c.orders.paymentTtlSeconds, 600)
     assert.equal(c.orders.maxQuantityPerLine, 100)
     assert.equal(c.ranking.maxStalenessSeconds, 5)
+    assert.equal(c.orders.batching, true)
   })
 
   test('every bad variable is reported at once', () => {

@@ -30,7 +30,13 @@ export interface Config {
   jwt: JwtConfig
   logLevel: LogLevel
   points: { minCharge: number; maxCharge: number; maxBalance: number }
-  orders: { paymentTtlSeconds: number; maxQuantityPerLine: number; sweepIntervalSeconds: number }
+  orders: {
+    paymentTtlSeconds: number
+    maxQuantityPerLine: number
+    sweepIntervalSeconds: number
+    /** Write concurrent point-paid orders in shared transactions on a server database (orders/order-batcher.ts). */
+    batching: boolean
+  }
   ranking: { maxStalenessSeconds: number }
   /** RFC 8594 Sunset date announced on every deprecated alias path. */
   aliasSunset: Date
@@ -159,6 +165,7 @@ export function loadConfig(processEnv: Env = process.env, args: string[] = []): 
       paymentTtlSeconds: int('ORDER_PAYMENT_TTL_SECONDS', 600, 10, 7 * 24 * 3600),
       maxQuantityPerLine: int('ORDER_MAX_QUANTITY_PER_LINE', 100, 1, 100_000),
       sweepIntervalSeconds: int('ORDER_SWEEP_INTERVAL_SECONDS', 10, 1, 30),
+      batching: oneOf('ORDER_BATCHING', 'on', ['on', 'off'] as const) === 'on',
     },
     ranking: { maxStalenessSeconds: int('TOP_PRODUCTS_MAX_STALENESS_SECONDS', 5, 1, 3600) },
     aliasSunset: date('API_ALIAS_SUNSET', '2027-06-30T00:00:00Z'),
