@@ -56,8 +56,8 @@ export class BackgroundTask {
       })
   }
 
-  /** Resolves once no run is in progress (a run notified meanwhile may follow). */
+  /** Resolves once no run is in progress, including the follow-up runs that notifications meanwhile asked for. */
   async idle(): Promise<void> {
-    await this.running
+    while (this.running) await this.running
   }
 }
