@@ -128,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   requireDecimalIntegers(app)
   registerAliases(app, { sunset: config.aliasSunset, metrics: deps.metrics, clock })
   registerAuth(app, deps.verifier)
+  deps.metrics.business.watch(app)
   registerIdempotency(app, { db, clock })
 
   if (storefront) await registerStorefront(app, storefront)
@@ -135,8 +136,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   authRoutes(app, { db, clock, demoSecret: deps.demoSecret })
   catalogRoutes(app, { db, readDb: deps.readDb, clock })
   rankingRoutes(app, { topProducts: deps.topProducts })
-  pointsRoutes(app, { db, clock, config })
-  couponRoutes(app, { db, readDb: deps.readDb, clock, gate: deps.issueGate ?? openIssueGate })
+  pointsRoutes(app, { db, clock, config, onCharged: (amount) => deps.metrics.business.pointsCharged(amount) })
+  couponRoutes(app, {
+    db,
+    readDb: deps.readDb,
+    clock,
+    gate: deps.issueGate ?? openIssueGate,
+    onIssued: (count) => deps.metrics.business.couponsIssued(count),
+  })
   orderRoutes(app, {
     db,
     clock,

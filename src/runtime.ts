@@ -7,11 +7,11 @@ import type { FastifyServerOptions } from 'fastify'
 import { buildApp } from './app.js'
 import { createTokenVerifier, loadOrCreateDemoSecret } from './auth/index.js'
 import type { Config } from './config/index.js'
-import { connectDataPlatform, type DataPlatformLink } from './data-platform/index.js'
+import { connectDataPlatform, type DataPlatformLink, deliveryCounts } from './data-platform/index.js'
 import { databaseProbe, outboxProbe } from './http/health.js'
 import { purgeExpiredIdempotencyKeys } from './http/idempotency.js'
 import type { App } from './http/types.js'
-import { Metrics } from './observability/index.js'
+import { Metrics, registerDependencyGauges } from './observability/index.js'
 import { expireOverdueOrders } from './orders/index.js'
 import { InProcessBus, OutboxRelay } from './outbox/index.js'
 import { type Clock, DAY, systemClock } from './platform/clock/index.js'
@@ -94,6 +94,15 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       onError: (message, error) => services.log(message, error),
       onOutcome: (outcome) => metrics.dataPlatformDeliveries.labels({ outcome }).inc(),
     })
+  metrics.business.listen(bus)
+  registerDependencyGauges(metrics.registry, {
+    outboxBacklog: () => relay.backlog(),
+    ...(dataPlatform ? { dataPlatformParked: async () => (await deliveryCounts(db)).parked } : {}),
+    up: {
+      ...(services.redis ? { redis: services.redis.ready } : {}),
+      ...(services.nats ? { nats: services.nats.ready } : {}),
+    },
+  })
   const app = await buildApp({
     metrics,
     config,
