@@ -11,7 +11,7 @@ import { connectDataPlatform, type DataPlatformLink, deliveryCounts } from './da
 import { databaseProbe, outboxProbe } from './http/health.js'
 import { purgeExpiredIdempotencyKeys } from './http/idempotency.js'
 import type { App } from './http/types.js'
-import { Metrics, registerDependencyGauges } from './observability/index.js'
+import { Metrics, OpsSampler, registerDependencyGauges } from './observability/index.js'
 import { expireOverdueOrders } from './orders/index.js'
 import { InProcessBus, OutboxRelay } from './outbox/index.js'
 import { type Clock, DAY, systemClock } from './platform/clock/index.js'
@@ -27,6 +27,8 @@ export interface Runtime {
   bus: InProcessBus
   relay: OutboxRelay
   metrics: Metrics
+  /** The ops page's sampler; tests call `ops.sample()` on their manual clock. */
+  ops: OpsSampler
   /** Redis and NATS when configured (tests reach them to simulate outages). */
   services: SharedServices
   /** Delivery of order events to the data platform, when `DATA_PLATFORM_URL` is set. */
@@ -103,8 +105,15 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       ...(services.nats ? { nats: services.nats.ready } : {}),
     },
   })
+  const ops = new OpsSampler({
+    registry: metrics.registry,
+    db,
+    clock,
+    onError: (message, error) => services.log(message, error),
+  })
   const app = await buildApp({
     metrics,
+    ops,
     config,
     db,
     readDb: handle.readDb,
@@ -142,6 +151,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   if (opts.background !== false) {
     relay.start()
     dataPlatform?.start()
+    ops.start()
     sweeper = setInterval(() => {
       sweep().catch((error) => app.log.error({ err: error }, 'sweep failed'))
     }, config.orders.sweepIntervalSeconds * 1000)
@@ -152,6 +162,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const close = () =>
     (closing ??= (async () => {
       clearInterval(sweeper)
+      await ops.stop()
       await app.close()
       await relay.stop()
       await dataPlatform?.stop()
@@ -159,5 +170,5 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await handle.close()
     })())
 
-  return { app, db, clock, bus, relay, metrics, services, dataPlatform, secret, seeded, sweep, close }
+  return { app, db, clock, bus, relay, metrics, ops, services, dataPlatform, secret, seeded, sweep, close }
 }

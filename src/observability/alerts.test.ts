@@ -10,6 +10,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, test } from 'node:test'
 import { promisify } from 'node:util'
+import { ALERT_RULES } from './alert-rules.js'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const rulesDir = path.join(root, 'ops/prometheus')
@@ -61,6 +62,34 @@ describe('Prometheus alert rules', () => {
       const runbook = /runbook_url: \S+\/docs\/runbooks\/([\w-]+\.md)/.exec(block)?.[1]
       assert.ok(runbook, `${alerts[i]}: runbook_url`)
       assert.ok(fs.existsSync(path.join(root, 'docs/runbooks', runbook)), `${alerts[i]}: ${runbook} missing`)
+    }
+  })
+
+  test('the ops page evaluates the same alerts: names, severities, `for` and thresholds match', () => {
+    const blocks = new Map(
+      rules
+        .split(/^\s+- alert: /m)
+        .slice(1)
+        .map((block) => [block.slice(0, block.indexOf('\n')), block]),
+    )
+    const prometheusOnly = ['FloodgateServiceDown', 'FloodgateInstanceDown']
+    assert.deepEqual(
+      [...blocks.keys()].filter((name) => !prometheusOnly.includes(name)).sort(),
+      ALERT_RULES.map((r) => r.name).sort(),
+    )
+    const seconds = { s: 1, m: 60, h: 3600 } as const
+    for (const rule of ALERT_RULES) {
+      const block = blocks.get(rule.name)!
+      assert.match(block, new RegExp(`severity: ${rule.severity}\\n`), `${rule.name}: severity`)
+      const [, n, unit] = /\n\s+for: (\d+)([smh])\n/.exec(block)!
+      assert.equal(Number(n) * seconds[unit as keyof typeof seconds], rule.forSeconds, `${rule.name}: for`)
+      const expr = block.slice(block.indexOf('expr:'), block.indexOf('for:'))
+      const comparisons = [...expr.matchAll(/(>|==) (\d+(?:\.\d+)?)/g)].map((m) => `${m[1]} ${Number(m[2])}`)
+      assert.ok(
+        comparisons.includes(`${rule.op} ${rule.threshold}`),
+        `${rule.name}: ${comparisons.join(', ')}`,
+      )
+      assert.match(block, new RegExp(`runbooks/${rule.runbook}`), `${rule.name}: runbook`)
     }
   })
 

@@ -1,0 +1,345 @@
+import os from 'node:os'
+import { performance } from 'node:perf_hooks'
+import type { FastifyInstance } from 'fastify'
+import type { MetricValue, Registry } from 'prom-client'
+import type { Clock } from '../platform/clock/index.js'
+import { type Db, transact } from '../platform/db/index.js'
+import {
+  ALERT_RULES,
+  type AlertRule,
+  holds,
+  LATENCY_BUCKETS,
+  POOL_WAIT_BUCKETS,
+  type Sample,
+  type Severity,
+  Window,
+} from './alert-rules.js'
+
+/** Seconds between samples; the page's charts and the in-process alerts see this resolution. */
+export const SAMPLE_INTERVAL_SECONDS = 5
+/** What the ops page shows. */
+const SHOWN_MS = 15 * 60_000
+/** What the buffer keeps: the longest alert window (30 min, deprecated aliases) plus a margin. */
+const KEPT_MS = 35 * 60_000
+/** Failed users remembered per minute: enough to count a bad minute, bounded under an attack. */
+const MAX_FAILED_USERS = 1000
+const CHECKOUT_ROUTES = new Set(['/api/v1/orders', '/api/v1/orders/:orderId/payment'])
+const NOT_API = new Set(['unmatched', 'storefront', '/metrics'])
+
+export type AlertState = 'inactive' | 'pending' | 'firing'
+
+export interface AlertTransition {
+  at: number
+  alert: string
+  severity: Severity
+  state: 'firing' | 'resolved'
+  value: number
+}
+
+interface RuleState {
+  state: AlertState
+  since: number | undefined
+  value: number | undefined
+}
+
+export interface OpsSamplerOptions {
+  registry: Registry
+  db: Db
+  clock: Clock
+  /** This process's name in the recorded timeline (several instances share one database). */
+  instance?: string
+  onError?: (message: string, error: unknown) => void
+}
+
+/**
+ * Reads this process's metrics every few seconds into a ring buffer, evaluates the alert table
+ * (alert-rules.ts) over it, and records alert transitions and per-minute counts in the database
+ * for incident reports. It only reads the registry, so it costs the request path nothing but the
+ * one hook that remembers which signed-in users saw a 5xx.
+ */
+export class OpsSampler {
+  readonly instance: string
+  private readonly samples: Sample[] = []
+  private readonly rules = new Map<string, RuleState>()
+  private readonly recent: AlertTransition[] = []
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<unknown> = Promise.resolve()
+  private failedUsers = new Set<number>()
+  private minute: { at: number; base: Sample } | undefined
+  private elu = performance.eventLoopUtilization()
+  /** This process's event-loop utilization since the last call (replaceable in tests: real load is noisy). */
+  readEventLoop: () => number = () => {
+    const now = performance.eventLoopUtilization()
+    const delta = performance.eventLoopUtilization(now, this.elu)
+    this.elu = now
+    return delta.utilization
+  }
+
+  constructor(private readonly opts: OpsSamplerOptions) {
+    this.instance = opts.instance ?? `${os.hostname()}:${process.pid}`
+    for (const rule of ALERT_RULES)
+      this.rules.set(rule.name, { state: 'inactive', since: undefined, value: undefined })
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => {
+      this.running = this.sample().catch((error) => this.opts.onError?.('ops sample failed', error))
+    }, SAMPLE_INTERVAL_SECONDS * 1000)
+    this.timer.unref()
+  }
+
+  /** Stops the timer and records the minute in progress. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer)
+    this.timer = undefined
+    await this.running
+    await this.flushMinute().catch((error) => this.opts.onError?.('ops minute not recorded', error))
+  }
+
+  /** Remembers signed-in users who saw a 5xx (for "affected users" in incident reports). */
+  watch(app: Pick<FastifyInstance, 'addHook'>): void {
+    app.addHook('onResponse', async (request, reply) => {
+      const userId = request.principal?.userId
+      if (reply.statusCode >= 500 && userId !== undefined && this.failedUsers.size < MAX_FAILED_USERS)
+        this.failedUsers.add(userId)
+    })
+  }
+
+  /** Takes one sample, evaluates the alerts, records transitions and finished minutes. */
+  async sample(): Promise<Sample> {
+    const sample = await this.read()
+    const previous = this.samples[this.samples.length - 1]
+    this.samples.push(sample)
+    while (this.samples.length > 0 && this.samples[0]!.at < sample.at - KEPT_MS) this.samples.shift()
+
+    const transitions = this.evaluate(sample.at)
+    if (transitions.length > 0) {
+      this.recent.push(...transitions)
+      this.recent.splice(0, Math.max(0, this.recent.length - 100))
+      await transact(this.opts.db, (trx) =>
+        trx
+          .insertInto('ops_alert_events')
+          .values(transitions.map((t) => ({ instance: this.instance, ...t })))
+          .execute(),
+      )
+    }
+    const minuteAt = Math.floor(sample.at / 60_000) * 60_000
+    if (!this.minute) this.minute = { at: minuteAt, base: sample }
+    else if (minuteAt !== this.minute.at && previous) {
+      await this.flushMinute(previous)
+      this.minute = { at: minuteAt, base: previous }
+    }
+    return sample
+  }
+
+  /** The ops page's view: the last 15 minutes as columns (uPlot's shape), the alerts, the recent transitions. */
+  view() {
+    const shown = this.samples.filter((s) => s.at >= (this.samples.at(-1)?.at ?? 0) - SHOWN_MS)
+    const series = {
+      t: [] as number[],
+      requestsPerSecond: [] as number[],
+      errorRatio: [] as number[],
+      p95Ms: [] as (number | null)[],
+      shedPerSecond: [] as number[],
+      rateLimitedPerSecond: [] as number[],
+      poolUsage: [] as (number | null)[],
+      eventLoopUtilization: [] as number[],
+      ordersPerSecond: [] as number[],
+    }
+    for (let i = 1; i < shown.length; i++) {
+      const step = new Window([shown[i - 1]!, shown[i]!], Number.POSITIVE_INFINITY)
+      const perSecond = (read: (s: Sample) => number) => round(step.rate(read) ?? 0)
+      const now = shown[i]!
+      const p95 = step.quantile(0.95, (x) => x.latency, LATENCY_BUCKETS)
+      series.t.push(Math.round(now.at / 1000))
+      series.requestsPerSecond.push(perSecond((x) => x.requests))
+      series.errorRatio.push(
+        round(
+          step.ratio(
+            (x) => x.failed,
+            (x) => x.requests,
+          ) ?? 0,
+        ),
+      )
+      series.p95Ms.push(p95 === undefined ? null : round(p95 * 1000))
+      series.shedPerSecond.push(perSecond((x) => x.shed))
+      series.rateLimitedPerSecond.push(perSecond((x) => x.rateLimited))
+      series.poolUsage.push(now.poolSize ? round((now.poolInUse ?? 0) / now.poolSize) : null)
+      series.eventLoopUtilization.push(round(now.eventLoop))
+      series.ordersPerSecond.push(perSecond((x) => x.ordersPlaced))
+    }
+    return {
+      instance: this.instance,
+      intervalSeconds: SAMPLE_INTERVAL_SECONDS,
+      series,
+      alerts: ALERT_RULES.map((rule) => {
+        const state = this.rules.get(rule.name)!
+        return {
+          name: rule.name,
+          severity: rule.severity,
+          state: state.state,
+          value: state.value === undefined ? null : round(state.value),
+          threshold: rule.threshold,
+          summary: rule.summary,
+          runbook: `docs/runbooks/${rule.runbook}`,
+          since: state.since ?? null,
+        }
+      }),
+      timeline: [...this.recent].reverse(),
+    }
+  }
+
+  private evaluate(now: number): Omit<AlertTransition, 'instance'>[] {
+    const transitions: AlertTransition[] = []
+    for (const rule of ALERT_RULES) {
+      const state = this.rules.get(rule.name)!
+      const value = rule.value(this.samples)
+      state.value = value
+      if (!holds(rule, value)) {
+        if (state.state === 'firing') transitions.push(this.transition(rule, now, 'resolved', value ?? 0))
+        state.state = 'inactive'
+        state.since = undefined
+        continue
+      }
+      state.since ??= now
+      if (state.state === 'inactive') state.state = 'pending'
+      if (state.state === 'pending' && now - state.since >= rule.forSeconds * 1000) {
+        state.state = 'firing'
+        transitions.push(this.transition(rule, now, 'firing', value))
+      }
+    }
+    return transitions
+  }
+
+  private transition(rule: AlertRule, at: number, state: 'firing' | 'resolved', value: number) {
+    return { at, alert: rule.name, severity: rule.severity, state, value: round(value) }
+  }
+
+  private async flushMinute(until = this.samples.at(-1)): Promise<void> {
+    const minute = this.minute
+    if (!minute || !until || until === minute.base) return
+    const users = [...this.failedUsers]
+    this.failedUsers = new Set()
+    const d = (read: (s: Sample) => number) => read(until) - read(minute.base)
+    const row = {
+      instance: this.instance,
+      at: minute.at,
+      requests: d((s) => s.requests),
+      failed: d((s) => s.failed),
+      orders_placed: d((s) => s.ordersPlaced),
+      orders_paid: d((s) => s.ordersPaid),
+      failed_users: JSON.stringify(users),
+    }
+    this.minute = { at: minute.at, base: until }
+    await transact(this.opts.db, async (trx) => {
+      // A stop() mid-minute and the timer's later flush of the same minute add up.
+      const had = await trx
+        .selectFrom('ops_minutes')
+        .selectAll()
+        .where('instance', '=', row.instance)
+        .where('at', '=', row.at)
+        .executeTakeFirst()
+      if (!had) {
+        await trx.insertInto('ops_minutes').values(row).execute()
+        return
+      }
+      await trx
+        .updateTable('ops_minutes')
+        .set({
+          requests: Number(had.requests) + row.requests,
+          failed: Number(had.failed) + row.failed,
+          orders_placed: Number(had.orders_placed) + row.orders_placed,
+          orders_paid: Number(had.orders_paid) + row.orders_paid,
+          failed_users: JSON.stringify([...new Set([...JSON.parse(had.failed_users), ...users])]),
+        })
+        .where('instance', '=', row.instance)
+        .where('at', '=', row.at)
+        .execute()
+    })
+  }
+
+  /** Reads the registry by metric name, so metrics added by other modules are seen when present. */
+  private async read(): Promise<Sample> {
+    const values = async (name: string): Promise<MetricValue<string>[]> => {
+      const metric = this.opts.registry.getSingleMetric(name)
+      return metric ? ((await metric.get()).values as MetricValue<string>[]) : []
+    }
+    const [
+      requests,
+      latency,
+      pool,
+      poolWait,
+      shed,
+      limited,
+      elu,
+      breaker,
+      orders,
+      alias,
+      up,
+      backlog,
+      parked,
+    ] = await Promise.all([
+      values('floodgate_http_requests_total'),
+      values('floodgate_http_request_duration_seconds'),
+      values('floodgate_db_pool_connections'),
+      values('floodgate_db_pool_wait_seconds'),
+      values('floodgate_admission_rejected_total'),
+      values('floodgate_rate_limited_total'),
+      values('floodgate_event_loop_utilization'),
+      values('floodgate_breaker_state'),
+      values('floodgate_orders_total'),
+      values('floodgate_deprecated_alias_requests_total'),
+      values('floodgate_dependency_up'),
+      values('floodgate_outbox_backlog'),
+      values('floodgate_data_platform_parked'),
+    ])
+    const sum = (vs: MetricValue<string>[], where: (l: Labels) => boolean = () => true) =>
+      vs.reduce((total, v) => (where(v.labels) ? total + v.value : total), 0)
+    const pick = (vs: MetricValue<string>[], where: (l: Labels) => boolean) =>
+      vs.find((v) => where(v.labels))?.value
+    const status = (l: Labels) => Number(l['status'])
+    const ownEventLoop = this.readEventLoop()
+    return {
+      at: this.opts.clock.now(),
+      requests: sum(requests),
+      failed: sum(requests, (l) => status(l) >= 500),
+      checkout: sum(requests, (l) => l['method'] === 'POST' && CHECKOUT_ROUTES.has(String(l['route']))),
+      checkoutFailed: sum(
+        requests,
+        (l) => l['method'] === 'POST' && CHECKOUT_ROUTES.has(String(l['route'])) && status(l) >= 500,
+      ),
+      unmatched404: sum(requests, (l) => l['route'] === 'unmatched' && status(l) === 404),
+      latency: buckets(latency, LATENCY_BUCKETS, (l) => !NOT_API.has(String(l['route']))),
+      poolInUse: pick(pool, (l) => l['state'] === 'in_use'),
+      poolSize: pick(pool, (l) => l['state'] === 'size'),
+      poolWait: buckets(poolWait, POOL_WAIT_BUCKETS, () => true),
+      shed: sum(shed),
+      rateLimited: sum(limited),
+      eventLoop: elu.length > 0 ? Math.max(...elu.map((v) => v.value)) : ownEventLoop,
+      breaker: breaker.length > 0 ? Math.max(...breaker.map((v) => v.value)) : 0,
+      ordersPlaced: sum(orders, (l) => l['event'] === 'placed'),
+      ordersPaid: sum(orders, (l) => l['event'] === 'paid'),
+      aliasRequests: sum(alias),
+      redisUp: pick(up, (l) => l['dependency'] === 'redis'),
+      natsUp: pick(up, (l) => l['dependency'] === 'nats'),
+      backlog: backlog[0]?.value,
+      parked: parked[0]?.value,
+    }
+  }
+}
+
+/** Cumulative bucket counts (one per bound, then +Inf) summed over the series that pass `where`. */
+function buckets(values: MetricValue<string>[], bounds: number[], where: (l: Labels) => boolean): number[] {
+  const out = new Array<number>(bounds.length + 1).fill(0)
+  for (const v of values) {
+    const le = v.labels['le']
+    if (le === undefined || !where(v.labels)) continue
+    const i = le === '+Inf' ? bounds.length : bounds.indexOf(Number(le))
+    if (i >= 0) out[i] = (out[i] ?? 0) + v.value
+  }
+  return out
+}
+
+type Labels = Partial<Record<string, string | number>>
+
+const round = (n: number) => Math.round(n * 10_000) / 10_000
