@@ -81,11 +81,15 @@ export class OpsSampler {
       this.rules.set(rule.name, { state: 'inactive', since: undefined, value: undefined })
   }
 
+  /** Samples now and then every interval (the first sample is the baseline of the first chart point). */
   start(): void {
-    this.timer ??= setInterval(() => {
+    if (this.timer) return
+    const tick = () => {
       this.running = this.sample().catch((error) => this.opts.onError?.('ops sample failed', error))
-    }, SAMPLE_INTERVAL_SECONDS * 1000)
+    }
+    this.timer = setInterval(tick, SAMPLE_INTERVAL_SECONDS * 1000)
     this.timer.unref()
+    tick()
   }
 
   /** Stops the timer and records the minute in progress. */
