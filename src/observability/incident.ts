@@ -35,10 +35,11 @@ export async function incidentFigures(db: Db, since: number, until: number): Pro
     .orderBy('at')
     .orderBy('id')
     .execute()
+  // A minute row is stamped with the minute's start: take every minute that overlaps the window.
   const minutes = await db
     .selectFrom('ops_minutes')
     .selectAll()
-    .where('at', '>=', since)
+    .where('at', '>', since - 60_000)
     .where('at', '<', until)
     .execute()
 
