@@ -59,7 +59,7 @@ describe('the ops sampler: charts, in-process alerts, the recorded timeline and 
     assert.equal(view.series.requestsPerSecond.at(-1), 10)
     assert.ok(view.series.errorRatio.includes(0.2))
     // SQLite has no pool (null); MySQL's is nearly idle here.
-    const pool = view.series.poolUsage.at(-1)
+    const pool = view.series.poolUsage.at(-1) ?? null
     assert.ok(pool === null || (pool >= 0 && pool <= 0.5), String(pool))
     assert.deepEqual(
       view.timeline.map((e) => [e.alert, e.state]),
