@@ -1,7 +1,7 @@
 import os from 'node:os'
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance } from 'fastify'
-import type { MetricValue, Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
 import type { Clock } from '../platform/clock/index.js'
 import { type Db, transact } from '../platform/db/index.js'
 import {
@@ -9,11 +9,11 @@ import {
   type AlertRule,
   holds,
   LATENCY_BUCKETS,
-  POOL_WAIT_BUCKETS,
   type Sample,
   type Severity,
   Window,
 } from './alert-rules.js'
+import { readSample } from './read-sample.js'
 
 /** Seconds between samples; the page's charts and the in-process alerts see this resolution. */
 export const SAMPLE_INTERVAL_SECONDS = 5
@@ -23,8 +23,6 @@ const SHOWN_MS = 15 * 60_000
 const KEPT_MS = 35 * 60_000
 /** Failed users remembered per minute: enough to count a bad minute, bounded under an attack. */
 const MAX_FAILED_USERS = 1000
-const CHECKOUT_ROUTES = new Set(['/api/v1/orders', '/api/v1/orders/:orderId/payment'])
-const NOT_API = new Set(['unmatched', 'storefront', '/metrics'])
 
 export type AlertState = 'inactive' | 'pending' | 'firing'
 
@@ -111,7 +109,7 @@ export class OpsSampler {
 
   /** Takes one sample, evaluates the alerts, records transitions and finished minutes. */
   async sample(): Promise<Sample> {
-    const sample = await this.read()
+    const sample = await readSample(this.opts.registry, this.opts.clock.now(), this.readEventLoop())
     const previous = this.samples[this.samples.length - 1]
     this.samples.push(sample)
     while (this.samples.length > 0 && this.samples[0]!.at < sample.at - KEPT_MS) this.samples.shift()
@@ -261,89 +259,6 @@ export class OpsSampler {
         .execute()
     })
   }
-
-  /** Reads the registry by metric name, so metrics added by other modules are seen when present. */
-  private async read(): Promise<Sample> {
-    const values = async (name: string): Promise<MetricValue<string>[]> => {
-      const metric = this.opts.registry.getSingleMetric(name)
-      return metric ? ((await metric.get()).values as MetricValue<string>[]) : []
-    }
-    const [
-      requests,
-      latency,
-      pool,
-      poolWait,
-      shed,
-      limited,
-      elu,
-      breaker,
-      orders,
-      alias,
-      up,
-      backlog,
-      parked,
-    ] = await Promise.all([
-      values('floodgate_http_requests_total'),
-      values('floodgate_http_request_duration_seconds'),
-      values('floodgate_db_pool_connections'),
-      values('floodgate_db_pool_wait_seconds'),
-      values('floodgate_admission_rejected_total'),
-      values('floodgate_rate_limited_total'),
-      values('floodgate_event_loop_utilization'),
-      values('floodgate_breaker_state'),
-      values('floodgate_orders_total'),
-      values('floodgate_deprecated_alias_requests_total'),
-      values('floodgate_dependency_up'),
-      values('floodgate_outbox_backlog'),
-      values('floodgate_data_platform_parked'),
-    ])
-    const sum = (vs: MetricValue<string>[], where: (l: Labels) => boolean = () => true) =>
-      vs.reduce((total, v) => (where(v.labels) ? total + v.value : total), 0)
-    const pick = (vs: MetricValue<string>[], where: (l: Labels) => boolean) =>
-      vs.find((v) => where(v.labels))?.value
-    const status = (l: Labels) => Number(l['status'])
-    const ownEventLoop = this.readEventLoop()
-    return {
-      at: this.opts.clock.now(),
-      requests: sum(requests),
-      failed: sum(requests, (l) => status(l) >= 500),
-      checkout: sum(requests, (l) => l['method'] === 'POST' && CHECKOUT_ROUTES.has(String(l['route']))),
-      checkoutFailed: sum(
-        requests,
-        (l) => l['method'] === 'POST' && CHECKOUT_ROUTES.has(String(l['route'])) && status(l) >= 500,
-      ),
-      unmatched404: sum(requests, (l) => l['route'] === 'unmatched' && status(l) === 404),
-      latency: buckets(latency, LATENCY_BUCKETS, (l) => !NOT_API.has(String(l['route']))),
-      poolInUse: pick(pool, (l) => l['state'] === 'in_use'),
-      poolSize: pick(pool, (l) => l['state'] === 'size'),
-      poolWait: buckets(poolWait, POOL_WAIT_BUCKETS, () => true),
-      shed: sum(shed),
-      rateLimited: sum(limited),
-      eventLoop: elu.length > 0 ? Math.max(...elu.map((v) => v.value)) : ownEventLoop,
-      breaker: breaker.length > 0 ? Math.max(...breaker.map((v) => v.value)) : 0,
-      ordersPlaced: sum(orders, (l) => l['event'] === 'placed'),
-      ordersPaid: sum(orders, (l) => l['event'] === 'paid'),
-      aliasRequests: sum(alias),
-      redisUp: pick(up, (l) => l['dependency'] === 'redis'),
-      natsUp: pick(up, (l) => l['dependency'] === 'nats'),
-      backlog: backlog[0]?.value,
-      parked: parked[0]?.value,
-    }
-  }
 }
-
-/** Cumulative bucket counts (one per bound, then +Inf) summed over the series that pass `where`. */
-function buckets(values: MetricValue<string>[], bounds: number[], where: (l: Labels) => boolean): number[] {
-  const out = new Array<number>(bounds.length + 1).fill(0)
-  for (const v of values) {
-    const le = v.labels['le']
-    if (le === undefined || !where(v.labels)) continue
-    const i = le === '+Inf' ? bounds.length : bounds.indexOf(Number(le))
-    if (i >= 0) out[i] = (out[i] ?? 0) + v.value
-  }
-  return out
-}
-
-type Labels = Partial<Record<string, string | number>>
 
 const round = (n: number) => Math.round(n * 10_000) / 10_000
