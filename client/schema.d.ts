@@ -423,6 +423,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/ops/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This instance's last 15 minutes: request rate, p95, shedding, pool, event loop, orders, and its alerts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The alert rules of ops/prometheus/alerts.yml, evaluated on this instance's samples */
+                            alerts: {
+                                name: string;
+                                runbook: string;
+                                severity: "P1" | "P2" | "P3" | "P4";
+                                /** @description When the condition started holding (epoch ms) */
+                                since: number | null;
+                                state: "inactive" | "pending" | "firing";
+                                summary: string;
+                                threshold: number;
+                                value: number | null;
+                            }[];
+                            /** @description The instance that answered (each instance samples itself) */
+                            instance: string;
+                            /** @description Seconds between samples */
+                            intervalSeconds: number;
+                            /** @description The last 15 minutes, one column per measure (oldest first) */
+                            series: {
+                                /** @description Share of requests answered 5xx */
+                                errorRatio: number[];
+                                eventLoopUtilization: number[];
+                                ordersPerSecond: number[];
+                                p95Ms: (number | null)[];
+                                /** @description Database pool connections in use / pool size (null without a pool: SQLite) */
+                                poolUsage: (number | null)[];
+                                rateLimitedPerSecond: number[];
+                                requestsPerSecond: number[];
+                                shedPerSecond: number[];
+                                /** @description Sample times, epoch seconds */
+                                t: number[];
+                            };
+                            /** @description Recent alert transitions, newest first */
+                            timeline: {
+                                alert: string;
+                                at: number;
+                                severity: "P1" | "P2" | "P3" | "P4";
+                                state: "firing" | "resolved";
+                                value: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details with a stable `code` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details with a stable `code` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details with a stable `code` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details with a stable `code` */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/products": {
         parameters: {
             query?: never;

@@ -20,7 +20,7 @@ import { Problem } from './http/schemas.js'
 import { registerStorefront, routeLabel, storefrontBuilt, storefrontFallback } from './http/storefront.js'
 import type { App } from './http/types.js'
 import { requireDecimalIntegers, validatorCompiler } from './http/validation.js'
-import type { Metrics } from './observability/index.js'
+import { type Metrics, type OpsSampler, opsRoutes } from './observability/index.js'
 import { orderRoutes } from './orders/index.js'
 import type { Cache } from './platform/cache/index.js'
 import type { Clock } from './platform/clock/index.js'
@@ -41,6 +41,8 @@ export interface AppDeps {
   /** Called after a transaction that wrote outbox events committed (wakes the relay). */
   onEventsCommitted?: () => void
   metrics: Metrics
+  /** The ops page's sampler (GET /api/v1/admin/ops/timeline); absent, the route is not offered. */
+  ops?: OpsSampler
   /** Refuses exhausted coupons and second claims before the database (production mode); open by default. */
   issueGate?: IssueGate
   probes?: ReadinessProbe[]
@@ -128,6 +130,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   requireDecimalIntegers(app)
   registerAliases(app, { sunset: config.aliasSunset, metrics: deps.metrics, clock })
   registerAuth(app, deps.verifier)
+  deps.metrics.business.watch(app)
+  deps.ops?.watch(app)
   registerIdempotency(app, { db, clock })
 
   if (storefront) await registerStorefront(app, storefront)
@@ -135,8 +139,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   authRoutes(app, { db, clock, demoSecret: deps.demoSecret })
   catalogRoutes(app, { db, readDb: deps.readDb, clock })
   rankingRoutes(app, { topProducts: deps.topProducts })
-  pointsRoutes(app, { db, clock, config })
-  couponRoutes(app, { db, readDb: deps.readDb, clock, gate: deps.issueGate ?? openIssueGate })
+  if (deps.ops) opsRoutes(app, deps.ops)
+  pointsRoutes(app, { db, clock, config, onCharged: (amount) => deps.metrics.business.pointsCharged(amount) })
+  couponRoutes(app, {
+    db,
+    readDb: deps.readDb,
+    clock,
+    gate: deps.issueGate ?? openIssueGate,
+    onIssued: (count) => deps.metrics.business.couponsIssued(count),
+  })
   orderRoutes(app, {
     db,
     clock,

@@ -7,11 +7,11 @@ import type { FastifyServerOptions } from 'fastify'
 import { buildApp } from './app.js'
 import { createTokenVerifier, loadOrCreateDemoSecret } from './auth/index.js'
 import type { Config } from './config/index.js'
-import { connectDataPlatform, type DataPlatformLink } from './data-platform/index.js'
+import { connectDataPlatform, type DataPlatformLink, deliveryCounts } from './data-platform/index.js'
 import { databaseProbe, outboxProbe } from './http/health.js'
 import { purgeExpiredIdempotencyKeys } from './http/idempotency.js'
 import type { App } from './http/types.js'
-import { Metrics } from './observability/index.js'
+import { Metrics, OpsSampler, registerDependencyGauges } from './observability/index.js'
 import { expireOverdueOrders, OrderBatcher, useOrderBatching } from './orders/index.js'
 import { InProcessBus, OutboxRelay } from './outbox/index.js'
 import { type Clock, DAY, systemClock } from './platform/clock/index.js'
@@ -27,6 +27,8 @@ export interface Runtime {
   bus: InProcessBus
   relay: OutboxRelay
   metrics: Metrics
+  /** The ops page's sampler; tests call `ops.sample()` on their manual clock. */
+  ops: OpsSampler
   /** Redis and NATS when configured (tests reach them to simulate outages). */
   services: SharedServices
   /** Delivery of order events to the data platform, when `DATA_PLATFORM_URL` is set. */
@@ -97,8 +99,24 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       onError: (message, error) => services.log(message, error),
       onOutcome: (outcome) => metrics.dataPlatformDeliveries.labels({ outcome }).inc(),
     })
+  metrics.business.listen(bus)
+  registerDependencyGauges(metrics.registry, {
+    outboxBacklog: () => relay.backlog(),
+    ...(dataPlatform ? { dataPlatformParked: async () => (await deliveryCounts(db)).parked } : {}),
+    up: {
+      ...(services.redis ? { redis: services.redis.ready } : {}),
+      ...(services.nats ? { nats: services.nats.ready } : {}),
+    },
+  })
+  const ops = new OpsSampler({
+    registry: metrics.registry,
+    db,
+    clock,
+    onError: (message, error) => services.log(message, error),
+  })
   const app = await buildApp({
     metrics,
+    ops,
     config,
     db,
     readDb: handle.readDb,
@@ -136,6 +154,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   if (opts.background !== false) {
     relay.start()
     dataPlatform?.start()
+    ops.start()
     sweeper = setInterval(() => {
       sweep().catch((error) => app.log.error({ err: error }, 'sweep failed'))
     }, config.orders.sweepIntervalSeconds * 1000)
@@ -146,6 +165,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const close = () =>
     (closing ??= (async () => {
       clearInterval(sweeper)
+      await ops.stop()
       await app.close()
       await relay.stop()
       await dataPlatform?.stop()
@@ -153,5 +173,5 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await handle.close()
     })())
 
-  return { app, db, clock, bus, relay, metrics, services, dataPlatform, secret, seeded, sweep, close }
+  return { app, db, clock, bus, relay, metrics, ops, services, dataPlatform, secret, seeded, sweep, close }
 }

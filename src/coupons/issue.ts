@@ -5,16 +5,20 @@ import { assertIssuable, validUntil } from './coupons.js'
 import { type IssueGate, openIssueGate } from './issue-gate.js'
 import { getUserCoupon, type UserCoupon } from './user-coupons.js'
 
+export interface IssueDeps {
+  db: Db
+  clock: Clock
+  gate?: IssueGate
+  /** Told how many coupons were issued, once committed (the business metrics count them). */
+  onIssued?: (count: number) => void
+}
+
 /**
  * Claims one coupon for a user, first come first served. The quantity check is a conditional
  * increment and one-per-user is a unique key, so both hold under any concurrency; a losing
  * racer's transaction rolls back whole.
  */
-export async function issueCoupon(
-  deps: { db: Db; clock: Clock; gate?: IssueGate },
-  couponId: number,
-  userId: number,
-): Promise<UserCoupon> {
+export async function issueCoupon(deps: IssueDeps, couponId: number, userId: number): Promise<UserCoupon> {
   const now = deps.clock.now()
   // An exhausted coupon or a second claim is refused here, before the database.
   const admission = await (deps.gate ?? openIssueGate).admit(couponId, userId)
@@ -25,6 +29,7 @@ export async function issueCoupon(
     await admission.undo(error instanceof AppError ? error.code : undefined)
     throw error
   }
+  deps.onIssued?.(1)
   return (await getUserCoupon(deps.db, id, now))!
 }
 
@@ -77,7 +82,7 @@ const alreadyIssued = (couponId: number, userId: number) =>
  * the claim window. It counts against the quantity and is all or nothing.
  */
 export async function grantCoupon(
-  deps: { db: Db; clock: Clock; gate?: IssueGate },
+  deps: IssueDeps,
   couponId: number,
   userIds: number[],
 ): Promise<{ granted: number; skipped: number }> {
@@ -128,6 +133,7 @@ export async function grantCoupon(
     }
     return { granted: fresh.length, skipped: userIds.length - fresh.length, grantedTo: fresh }
   })
+  if (result.granted > 0) deps.onIssued?.(result.granted)
   await (deps.gate ?? openIssueGate).granted(couponId, result.grantedTo)
   return { granted: result.granted, skipped: result.skipped }
 }

@@ -46,7 +46,10 @@ export const UserCoupon = Type.Object({
 })
 const CouponParams = Type.Object({ couponId: Id }, { additionalProperties: false })
 
-export function couponRoutes(app: App, deps: { db: Db; readDb: Db; clock: Clock; gate: IssueGate }): void {
+export function couponRoutes(
+  app: App,
+  deps: { db: Db; readDb: Db; clock: Clock; gate: IssueGate; onIssued?: (count: number) => void },
+): void {
   const { db, readDb, clock } = deps
 
   app.get('/api/v1/coupons', {

@@ -1,1 +1,5 @@
+export { BusinessMetrics } from './business.js'
+export { type DependencySources, registerDependencyGauges } from './dependencies.js'
 export { Metrics } from './metrics.js'
+export { opsRoutes } from './ops-routes.js'
+export { OpsSampler, SAMPLE_INTERVAL_SECONDS } from './ops-sampler.js'

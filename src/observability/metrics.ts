@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { PoolObserver } from '../platform/db/index.js'
+import { BusinessMetrics } from './business.js'
 
 /**
  * Every metric lives in one registry with Prometheus names. Labels are bounded: `route` is the
@@ -30,6 +31,9 @@ export class Metrics {
     labelNames: ['alias'] as const,
     registers: [this.registry],
   })
+
+  /** Orders, revenue, coupons, sold-out refusals, points (business.ts). */
+  readonly business = new BusinessMetrics(this.registry)
 
   readonly topProductsComputations = new Counter({
     name: 'floodgate_top_products_computations_total',

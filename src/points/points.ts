@@ -20,7 +20,13 @@ export const getBalance = async (db: Db, userId: number) => ({
 
 /** Adds points to a wallet (a top-up paid elsewhere). */
 export async function chargePoints(
-  deps: { db: Db; clock: Clock; config: Pick<Config, 'points'> },
+  deps: {
+    db: Db
+    clock: Clock
+    config: Pick<Config, 'points'>
+    /** Told the amount once the charge committed (the business metrics count it). */
+    onCharged?: (amount: number) => void
+  },
   userId: number,
   amount: number,
 ): Promise<{ userId: number; balance: number; charged: number }> {
@@ -33,6 +39,7 @@ export async function chargePoints(
   const balance = await transact(deps.db, (trx) =>
     creditCharge(trx, userId, amount, maxBalance, deps.clock.now()),
   )
+  deps.onCharged?.(amount)
   return { userId, balance, charged: amount }
 }
 

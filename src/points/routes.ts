@@ -18,7 +18,10 @@ const Entry = Type.Object({
   createdAt: Timestamp,
 })
 
-export function pointsRoutes(app: App, deps: { db: Db; clock: Clock; config: Pick<Config, 'points'> }): void {
+export function pointsRoutes(
+  app: App,
+  deps: { db: Db; clock: Clock; config: Pick<Config, 'points'>; onCharged?: (amount: number) => void },
+): void {
   const { db } = deps
 
   app.get('/api/v1/points/users/:userId', {

@@ -3,6 +3,7 @@ import { cart } from './cart'
 import { AdminPage } from './pages/admin'
 import { CartPage } from './pages/cart'
 import { CouponsPage } from './pages/coupons'
+import { OpsPageLoader } from './pages/ops-loader'
 import { OrdersPage } from './pages/orders'
 import { ProductPage } from './pages/product'
 import { ShopPage } from './pages/shop'
@@ -31,6 +32,8 @@ function Page(props: { path: string }) {
       return <OrdersPage />
     case '/admin':
       return <AdminPage />
+    case '/ops':
+      return <OpsPageLoader />
     default:
       return (
         <>
@@ -55,7 +58,12 @@ export function App() {
     ['/cart', `Cart (${items})`],
     ['/orders', 'Orders'],
     ['/wallet', 'Points'],
-    ...(s?.role === 'admin' ? [['/admin', 'Admin']] : []),
+    ...(s?.role === 'admin'
+      ? [
+          ['/admin', 'Admin'],
+          ['/ops', 'Ops'],
+        ]
+      : []),
   ] as const
   return (
     <>

@@ -155,6 +155,30 @@ export interface Database {
   outbox: OutboxTable
   idempotency_keys: IdempotencyKeysTable
   data_platform_deliveries: DataPlatformDeliveriesTable
+  ops_alert_events: OpsAlertEventsTable
+  ops_minutes: OpsMinutesTable
+}
+
+/** An alert's transition as the ops sampler of one instance saw it (migration 004). */
+export interface OpsAlertEventsTable {
+  id: Generated<number>
+  instance: string
+  at: number
+  alert: string
+  severity: string
+  state: 'firing' | 'resolved'
+  value: number
+}
+
+/** One instance's counts for one minute (`at` = the minute's start, epoch ms). */
+export interface OpsMinutesTable {
+  instance: string
+  at: number
+  requests: number
+  failed: number
+  orders_placed: number
+  orders_paid: number
+  failed_users: string
 }
 
 export type ProductRow = Selectable<ProductsTable>
