@@ -27,6 +27,8 @@ export interface FleetOptions {
   buyers: number
   /** Extra environment for every instance (pool size, staleness …). */
   env?: Record<string, string>
+  /** Extra node flags for every instance (e.g. --cpu-prof). */
+  nodeArgs?: string[]
 }
 
 export async function openFleet(opts: FleetOptions): Promise<Fleet> {
@@ -59,6 +61,7 @@ export async function openFleet(opts: FleetOptions): Promise<Fleet> {
           script: 'src/main.ts',
           port,
           readyPath: '/health/ready',
+          ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
           env: {
             DATABASE_URL: databaseUrl,
             REDIS_URL,
