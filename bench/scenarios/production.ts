@@ -190,7 +190,7 @@ export const fleetHotProduct: Benchmark = {
           'connection (one per batch of orders, relay pass or other unit of work) and W how long it keeps it; both measured by the pool ' +
           `(\`floodgate_db_pool_hold_seconds\`). Per instance at pool 10: λ = ${fmt.int(chosen.holdsPerSec)}/s, W = ${chosen.holdMs.toFixed(2)} ms, ` +
           `L = ${chosen.inUse.toFixed(1)}. Best throughput in this run: pool ${best.pool} (${fmt.int(best.paidPerSec)}/s). ` +
-          'Orders are batched (at most 4 batches in flight per instance) and every batch of a hot product queues for its row lock, so connections beyond ' +
+          'Orders are batched (at most 2 batches in flight per instance) and every batch of a hot product queues for its row lock, so connections beyond ' +
           'the few that keep the lock holder busy only wait inside MariaDB. The default of 10 per instance covers L with room for bursts, the relay ' +
           'and reads; DB_POOL_ACQUIRE_TIMEOUT_MS (1 s) turns a surge beyond it into fast 503s instead of a queue.',
       ],

@@ -28,7 +28,14 @@ class HandBack extends Error {}
 const isDeadlock = (error: unknown) => (error as { code?: unknown } | undefined)?.code === 'ER_LOCK_DEADLOCK'
 
 const MAX_BATCH = 64
-const MAX_CONCURRENT = 4
+/**
+ * Batches in flight per instance. Batches of a hot product queue for its row lock anyway; more of
+ * them only wait inside the database (burning its CPU on lock waits) while later orders could have
+ * joined a bigger batch. Measured side by side (npm run bench:production, docs/benchmarks.md):
+ * with 4, pool size decided throughput (pool 4: 3,130/s, pool 24: 1,775/s); with 2, every pool size
+ * gave 2,000-2,140/s on a busier machine, so the pool no longer has to be tuned for the sale.
+ */
+const MAX_CONCURRENT = 2
 
 /**
  * Places point-paid orders on a server database in batches: orders that arrive in the same turn of
