@@ -3,7 +3,10 @@
  * HTTP app) and knows how to stop them in order. main.ts, the CLIs and the test harness all start
  * Floodgate through here, so there is one wiring to trust.
  */
+
+import { performance } from 'node:perf_hooks'
 import type { FastifyServerOptions } from 'fastify'
+import { Admission, registerAdmissionMetrics } from './admission/index.js'
 import { buildApp } from './app.js'
 import { createTokenVerifier, loadOrCreateDemoSecret } from './auth/index.js'
 import type { Config } from './config/index.js'
@@ -27,6 +30,8 @@ export interface Runtime {
   bus: InProcessBus
   relay: OutboxRelay
   metrics: Metrics
+  /** The admission pipeline; absent with FLOODGATE_ADMISSION=off. */
+  admission: Admission | undefined
   /** Redis and NATS when configured (tests reach them to simulate outages). */
   services: SharedServices
   /** Delivery of order events to the data platform, when `DATA_PLATFORM_URL` is set. */
@@ -94,8 +99,17 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       onError: (message, error) => services.log(message, error),
       onOutcome: (outcome) => metrics.dataPlatformDeliveries.labels({ outcome }).inc(),
     })
+  // Latencies of a fraction of a millisecond matter to the limiter: the wall clock has only whole ones.
+  const admission = config.admission.enabled
+    ? new Admission({
+        config: config.admission,
+        clock: opts.clock ?? { now: () => performance.timeOrigin + performance.now() },
+      })
+    : undefined
+  if (admission) registerAdmissionMetrics(metrics.registry, admission)
   const app = await buildApp({
     metrics,
+    ...(admission ? { admission } : {}),
     config,
     db,
     readDb: handle.readDb,
@@ -131,6 +145,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   }
   let sweeper: NodeJS.Timeout | undefined
   if (opts.background !== false) {
+    admission?.start()
     relay.start()
     dataPlatform?.start()
     sweeper = setInterval(() => {
@@ -143,6 +158,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const close = () =>
     (closing ??= (async () => {
       clearInterval(sweeper)
+      admission?.stop()
       await app.close()
       await relay.stop()
       await dataPlatform?.stop()
@@ -150,5 +166,19 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await handle.close()
     })())
 
-  return { app, db, clock, bus, relay, metrics, services, dataPlatform, secret, seeded, sweep, close }
+  return {
+    app,
+    db,
+    clock,
+    bus,
+    relay,
+    metrics,
+    admission,
+    services,
+    dataPlatform,
+    secret,
+    seeded,
+    sweep,
+    close,
+  }
 }

@@ -71,6 +71,7 @@ export function couponRoutes(app: App, deps: { db: Db; readDb: Db; clock: Clock;
   })
 
   app.post('/api/v1/coupons/:couponId/issue', {
+    config: { priority: 'important' },
     schema: {
       tags: ['coupons'],
       summary: 'Claim a coupon (first come, first served; one per user)',

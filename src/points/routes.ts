@@ -35,6 +35,7 @@ export function pointsRoutes(app: App, deps: { db: Db; clock: Clock; config: Pic
   })
 
   app.post('/api/v1/points/users/:userId/charge', {
+    config: { priority: 'important' },
     schema: {
       tags: ['points'],
       summary: 'Charge points into a wallet',

@@ -1,0 +1,102 @@
+/**
+ * The admission pipeline's state for one process: the per-client rate limiters, the adaptive
+ * concurrency limiter with its queue, and the event-loop brake, plus the timers that keep them
+ * current. Built from config by `createAdmission`; the HTTP hooks (hooks.ts) consult it.
+ */
+import { performance } from 'node:perf_hooks'
+import type { AdmissionConfig } from '../config/index.js'
+import type { Clock } from '../platform/clock/index.js'
+import { ConcurrencyLimiter } from './concurrency-limiter.js'
+import { EventLoopBrake } from './event-loop-brake.js'
+import type { AdmissionEvent, AdmissionListener } from './events.js'
+import { GradientLimit, type GradientLimitOptions } from './gradient-limit.js'
+import type { PriorityClass } from './priority.js'
+import { LocalRateLimiter, type RateLimiter } from './rate-limiter.js'
+
+export interface AdmissionDeps {
+  config: AdmissionConfig
+  clock: Clock
+  /** Event-loop utilization since the previous call; default: this process's, from perf_hooks. */
+  eventLoop?: () => number
+  random?: () => number
+  /** Shared limiters (Redis) replacing the in-process ones. */
+  rateLimiters?: { user?: RateLimiter; ip?: RateLimiter }
+  limit?: Partial<GradientLimitOptions>
+}
+
+export class Admission {
+  readonly limiter: ConcurrencyLimiter
+  readonly brake: EventLoopBrake
+  readonly userLimiter: RateLimiter | undefined
+  readonly ipLimiter: RateLimiter | undefined
+  readonly config: AdmissionConfig
+  readonly clock: Clock
+  /** Each admitted route's class ("METHOD /pattern"), as the hooks resolved it. */
+  readonly routes = new Map<string, PriorityClass>()
+  private readonly listeners: AdmissionListener[] = []
+  private timers: NodeJS.Timeout[] = []
+
+  constructor(deps: AdmissionDeps) {
+    const { config, clock } = deps
+    this.config = config
+    this.clock = clock
+    const now = () => clock.now()
+    this.brake = new EventLoopBrake({
+      threshold: config.eventLoopThreshold,
+      sample: deps.eventLoop ?? eventLoopSampler(),
+      ...(deps.random ? { random: deps.random } : {}),
+    })
+    this.limiter = new ConcurrencyLimiter({
+      limit: new GradientLimit({ max: config.maxConcurrency, ...deps.limit }),
+      now,
+      queueSize: config.queueSize,
+      queueTimeoutMs: config.queueTimeoutMs,
+      queueTargetMs: config.queueTargetMs,
+      brake: () => this.brake.engaged(),
+      onEvent: (event) => this.emit(event),
+    })
+    const { user, ip } = config.rateLimit
+    this.userLimiter =
+      deps.rateLimiters?.user ?? (user.rate > 0 ? new LocalRateLimiter(user, now) : undefined)
+    this.ipLimiter = deps.rateLimiters?.ip ?? (ip.rate > 0 ? new LocalRateLimiter(ip, now) : undefined)
+  }
+
+  /** Listeners hear every rejection, dequeue and rate-limit decision (metrics subscribe here). */
+  on(listener: AdmissionListener): void {
+    this.listeners.push(listener)
+  }
+
+  emit(event: AdmissionEvent): void {
+    for (const listener of this.listeners) listener(event)
+  }
+
+  /**
+   * Starts the timers: event-loop readings every 100 ms, and queue expiry often enough that a
+   * refused request hears so within a few ms of its timeout. Tests call `brake.tick()` and
+   * `limiter.expire()` themselves instead.
+   */
+  start(): void {
+    const expiry = Math.max(1, Math.min(10, this.config.queueTargetMs))
+    this.timers = [
+      setInterval(() => this.brake.tick(), 100),
+      setInterval(() => this.limiter.expire(), expiry),
+    ]
+    for (const timer of this.timers) timer.unref()
+  }
+
+  stop(): void {
+    for (const timer of this.timers) clearInterval(timer)
+    this.timers = []
+  }
+}
+
+/** ELU of this process since the previous call. */
+function eventLoopSampler(): () => number {
+  let last = performance.eventLoopUtilization()
+  return () => {
+    const current = performance.eventLoopUtilization()
+    const delta = performance.eventLoopUtilization(current, last)
+    last = current
+    return delta.utilization
+  }
+}
