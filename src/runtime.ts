@@ -6,7 +6,7 @@
 
 import { performance } from 'node:perf_hooks'
 import type { FastifyServerOptions } from 'fastify'
-import { Admission, registerAdmissionMetrics } from './admission/index.js'
+import { Admission, RedisRateLimiter, registerAdmissionMetrics } from './admission/index.js'
 import { buildApp } from './app.js'
 import { createTokenVerifier, loadOrCreateDemoSecret } from './auth/index.js'
 import type { Config } from './config/index.js'
@@ -104,6 +104,15 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     ? new Admission({
         config: config.admission,
         clock: opts.clock ?? { now: () => performance.timeOrigin + performance.now() },
+        // With Redis, limits hold across the fleet; without it (or while it is away) per instance.
+        ...(services.redis
+          ? {
+              shareRateLimits: (scope, policy, local) =>
+                new RedisRateLimiter(services.redis!, scope, policy, local, (error) =>
+                  services.log('Redis rate limit failed; this instance limited alone', error),
+                ),
+            }
+          : {}),
       })
     : undefined
   if (admission) registerAdmissionMetrics(metrics.registry, admission)

@@ -4,7 +4,7 @@
  * current. Built from config by `createAdmission`; the HTTP hooks (hooks.ts) consult it.
  */
 import { performance } from 'node:perf_hooks'
-import type { AdmissionConfig } from '../config/index.js'
+import type { AdmissionConfig, RateLimitConfig } from '../config/index.js'
 import type { Clock } from '../platform/clock/index.js'
 import { ConcurrencyLimiter } from './concurrency-limiter.js'
 import { EventLoopBrake } from './event-loop-brake.js'
@@ -19,8 +19,11 @@ export interface AdmissionDeps {
   /** Event-loop utilization since the previous call; default: this process's, from perf_hooks. */
   eventLoop?: () => number
   random?: () => number
-  /** Shared limiters (Redis) replacing the in-process ones. */
-  rateLimiters?: { user?: RateLimiter; ip?: RateLimiter }
+  /**
+   * Shared limiters (Redis) in place of the in-process ones; given each scope's policy and its
+   * in-process limiter to fall back on.
+   */
+  shareRateLimits?: (scope: 'user' | 'ip', policy: RateLimitConfig, local: RateLimiter) => RateLimiter
   limit?: Partial<GradientLimitOptions>
 }
 
@@ -55,10 +58,14 @@ export class Admission {
       brake: () => this.brake.engaged(),
       onEvent: (event) => this.emit(event),
     })
-    const { user, ip } = config.rateLimit
-    this.userLimiter =
-      deps.rateLimiters?.user ?? (user.rate > 0 ? new LocalRateLimiter(user, now) : undefined)
-    this.ipLimiter = deps.rateLimiters?.ip ?? (ip.rate > 0 ? new LocalRateLimiter(ip, now) : undefined)
+    const limiter = (scope: 'user' | 'ip') => {
+      const policy = config.rateLimit[scope]
+      if (policy.rate <= 0) return undefined
+      const local = new LocalRateLimiter(policy, now)
+      return deps.shareRateLimits ? deps.shareRateLimits(scope, policy, local) : local
+    }
+    this.userLimiter = limiter('user')
+    this.ipLimiter = limiter('ip')
   }
 
   /** Listeners hear every rejection, dequeue and rate-limit decision (metrics subscribe here). */
