@@ -115,7 +115,13 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
           : {}),
       })
     : undefined
-  if (admission) registerAdmissionMetrics(metrics.registry, admission)
+  if (admission) {
+    const { redis, nats } = services
+    registerAdmissionMetrics(metrics.registry, admission, {
+      ...(redis ? { redis: () => redis.ready() } : {}),
+      ...(nats ? { nats: () => nats.ready() } : {}),
+    })
+  }
   const app = await buildApp({
     metrics,
     ...(admission ? { admission } : {}),

@@ -177,6 +177,34 @@ describe('admission over HTTP', () => {
     })
   })
 
+  test('while the database breaker is open, writes fail fast and reads are still tried', async () => {
+    const t = await startTestApp()
+    try {
+      const breaker = t.runtime.admission!.database
+      const token = await t.token(3)
+      for (let i = 0; i < 5; i++) breaker.failure() // as five requests meeting a dead database would
+      const refused = await t.call('POST', '/api/v1/points/users/3/charge', {
+        token,
+        body: { amount: 5_000 },
+      })
+      assert.equal(refused.statusCode, 503)
+      assert.equal(refused.json().code, 'DATABASE_UNAVAILABLE')
+      assert.equal(refused.headers['retry-after'], '5')
+      assert.equal((await t.call('GET', '/api/v1/products')).statusCode, 200)
+      assert.match(
+        (await t.call('GET', '/metrics')).body,
+        /floodgate_breaker_state\{dependency="database"\} 2/,
+      )
+      t.clock.advance(5_000) // half-open: the next write is the probe, and it succeeds
+      const probe = await t.call('POST', '/api/v1/points/users/3/charge', { token, body: { amount: 5_000 } })
+      assert.equal(probe.statusCode, 200)
+      assert.equal(breaker.state, 'closed')
+      assert.equal(t.runtime.admission!.limiter.inService, 0)
+    } finally {
+      await t.close()
+    }
+  })
+
   test('FLOODGATE_ADMISSION=off removes the pipeline', async () => {
     const t = await startTestApp({ FLOODGATE_ADMISSION: 'off' })
     try {

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks'
 import type { AdmissionConfig, RateLimitConfig } from '../config/index.js'
 import type { Clock } from '../platform/clock/index.js'
+import { CircuitBreaker } from './circuit-breaker.js'
 import { ConcurrencyLimiter } from './concurrency-limiter.js'
 import { EventLoopBrake } from './event-loop-brake.js'
 import type { AdmissionEvent, AdmissionListener } from './events.js'
@@ -32,6 +33,8 @@ export class Admission {
   readonly brake: EventLoopBrake
   readonly userLimiter: RateLimiter | undefined
   readonly ipLimiter: RateLimiter | undefined
+  /** Opens after consecutive database failures: writes then fail fast at admission. */
+  readonly database: CircuitBreaker
   readonly config: AdmissionConfig
   readonly clock: Clock
   /** Each admitted route's class ("METHOD /pattern"), as the hooks resolved it. */
@@ -64,6 +67,7 @@ export class Admission {
       const local = new LocalRateLimiter(policy, now)
       return deps.shareRateLimits ? deps.shareRateLimits(scope, policy, local) : local
     }
+    this.database = new CircuitBreaker({ now })
     this.userLimiter = limiter('user')
     this.ipLimiter = limiter('ip')
   }

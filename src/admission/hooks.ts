@@ -9,7 +9,7 @@
  * throwing, so a refusal costs a fraction of a served request.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
-import { sendProblem } from '../http/problem.js'
+import { sendProblem, toAppError } from '../http/problem.js'
 import { addRouteHook } from '../http/route-hooks.js'
 import { ProblemRef } from '../http/schemas.js'
 import { AppError } from '../platform/errors/index.js'
@@ -21,11 +21,14 @@ import type { RateDecision, RateLimiter } from './rate-limiter.js'
 
 const kArrival = Symbol('floodgate.arrival')
 const kTicket = Symbol('floodgate.ticket')
+/** A write let through the database breaker: its outcome is reported back (`failed` once it failed). */
+const kBreaker = Symbol('floodgate.breaker')
 
 declare module 'fastify' {
   interface FastifyRequest {
     [kArrival]?: number
     [kTicket]?: Ticket
+    [kBreaker]?: 'pending' | 'failed'
   }
 }
 
@@ -89,6 +92,13 @@ export function registerAdmission(app: FastifyInstance, admission: Admission): v
       const release = () => releaseTicket(admission, request)
       // 'close' also fires when the client went away, when fastify's onResponse never runs.
       reply.raw.once('close', release)
+      if (request.method === 'GET' || request.method === 'HEAD') return
+      // Writes need the database; while it is known to be down they fail fast instead of waiting.
+      if (!admission.database.allow()) {
+        releaseTicket(admission, request)
+        return sendProblem(reply, databaseDown)
+      }
+      request[kBreaker] = 'pending'
     })
     addRouteHook(
       route,
@@ -104,12 +114,28 @@ export function registerAdmission(app: FastifyInstance, admission: Admission): v
     )
   })
   app.addHook('onResponse', async (request) => releaseTicket(admission, request))
+  // Any request that found the database away counts against the breaker; only writes prove it back.
+  app.addHook('onError', async (request, _reply, error) => {
+    if (toAppError(error).code !== 'DATABASE_UNAVAILABLE') return
+    admission.database.failure()
+    if (request[kBreaker]) request[kBreaker] = 'failed'
+  })
 }
 
 function releaseTicket(admission: Admission, request: FastifyRequest): void {
   const ticket = request[kTicket]
   if (ticket) admission.limiter.release(ticket, request.routeOptions.url ?? 'unmatched')
+  const outcome = request[kBreaker]
+  if (!outcome) return
+  request[kBreaker] = undefined
+  if (outcome === 'pending') admission.database.success()
 }
+
+const databaseDown = new AppError(
+  'DATABASE_UNAVAILABLE',
+  'the database is failing; writes are refused for a few seconds instead of waiting for it',
+  { retryAfterSeconds: 5 },
+)
 
 async function limit(
   admission: Admission,

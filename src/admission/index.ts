@@ -4,6 +4,7 @@
  * cheapest rejection first".
  */
 export { Admission, type AdmissionDeps } from './admission.js'
+export { type BreakerState, CircuitBreaker } from './circuit-breaker.js'
 export { ConcurrencyLimiter, type Ticket } from './concurrency-limiter.js'
 export { EventLoopBrake } from './event-loop-brake.js'
 export type { AdmissionEvent, RejectReason } from './events.js'

@@ -6,8 +6,31 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { Admission } from './admission.js'
 import { priorityClasses } from './priority.js'
 
-export function registerAdmissionMetrics(registry: Registry, admission: Admission): void {
+/** Connection-level breakers: fail-fast clients that reconnect in the background (Redis, NATS). */
+export interface DependencyStates {
+  redis?: () => boolean
+  nats?: () => boolean
+}
+
+const breakerValue = { closed: 0, half_open: 1, open: 2 } as const
+
+export function registerAdmissionMetrics(
+  registry: Registry,
+  admission: Admission,
+  connected: DependencyStates = {},
+): void {
   const { limiter, brake } = admission
+  new Gauge({
+    name: 'floodgate_breaker_state',
+    help: 'Circuit breaker per dependency: 0 closed, 1 half-open, 2 open (Redis, NATS: 0 connected, 2 failing fast while reconnecting)',
+    labelNames: ['dependency'] as const,
+    registers: [registry],
+    collect() {
+      this.set({ dependency: 'database' }, breakerValue[admission.database.state])
+      if (connected.redis) this.set({ dependency: 'redis' }, connected.redis() ? 0 : 2)
+      if (connected.nats) this.set({ dependency: 'nats' }, connected.nats() ? 0 : 2)
+    },
+  })
   new Gauge({
     name: 'floodgate_admission_limit',
     help: 'The adaptive concurrency limit: requests allowed in service at once',
