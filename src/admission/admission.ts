@@ -8,7 +8,7 @@ import type { AdmissionConfig, RateLimitConfig } from '../config/index.js'
 import type { Clock } from '../platform/clock/index.js'
 import { CircuitBreaker } from './circuit-breaker.js'
 import { ConcurrencyLimiter } from './concurrency-limiter.js'
-import { EventLoopBrake } from './event-loop-brake.js'
+import { EventLoopBrake, type EventLoopReading } from './event-loop-brake.js'
 import type { AdmissionEvent, AdmissionListener } from './events.js'
 import { GradientLimit, type GradientLimitOptions } from './gradient-limit.js'
 import type { PriorityClass } from './priority.js'
@@ -17,8 +17,8 @@ import { LocalRateLimiter, type RateLimiter } from './rate-limiter.js'
 export interface AdmissionDeps {
   config: AdmissionConfig
   clock: Clock
-  /** Event-loop utilization since the previous call; default: this process's, from perf_hooks. */
-  eventLoop?: () => number
+  /** The loop's utilization and lateness since the previous call; default: this process's. */
+  eventLoop?: () => EventLoopReading
   random?: () => number
   /**
    * Shared limiters (Redis) in place of the in-process ones; given each scope's policy and its
@@ -89,7 +89,7 @@ export class Admission {
   start(): void {
     const expiry = Math.max(1, Math.min(10, this.config.queueTargetMs))
     this.timers = [
-      setInterval(() => this.brake.tick(), 100),
+      setInterval(() => this.brake.tick(), TICK_MS),
       setInterval(() => this.limiter.expire(), expiry),
     ]
     for (const timer of this.timers) timer.unref()
@@ -101,13 +101,19 @@ export class Admission {
   }
 }
 
-/** ELU of this process since the previous call. */
-function eventLoopSampler(): () => number {
+/** ELU of this process since the previous call, and how late that call came (100 ms expected). */
+function eventLoopSampler(): () => EventLoopReading {
   let last = performance.eventLoopUtilization()
+  let lastAt = performance.now()
   return () => {
     const current = performance.eventLoopUtilization()
     const delta = performance.eventLoopUtilization(current, last)
+    const now = performance.now()
+    const lagMs = now - lastAt - TICK_MS
     last = current
-    return delta.utilization
+    lastAt = now
+    return { utilization: delta.utilization, lagMs }
   }
 }
+
+const TICK_MS = 100

@@ -35,6 +35,14 @@ export interface Ticket {
   released: boolean
 }
 
+/** One per reason, built once: creating an Error captures a stack, too dear for every refusal. */
+const rejections = Object.fromEntries(
+  (['queue_full', 'queue_timeout', 'deadline', 'event_loop', 'limit'] as const).map((r) => [
+    r,
+    new Rejection(r),
+  ]),
+) as Record<RejectReason, Rejection>
+
 interface Waiter {
   priority: PriorityClass
   enqueuedAt: number
@@ -188,7 +196,7 @@ export class ConcurrencyLimiter {
 
   private refuse(reason: RejectReason, priority: PriorityClass): Rejection {
     this.o.onEvent?.({ type: 'rejected', reason, priority })
-    return new Rejection(reason)
+    return rejections[reason]
   }
 
   private noteEmpty(now: number): void {

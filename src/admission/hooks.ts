@@ -9,7 +9,7 @@
  * throwing, so a refusal costs a fraction of a served request.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
-import { sendProblem, toAppError } from '../http/problem.js'
+import { toAppError } from '../http/problem.js'
 import { addRouteHook } from '../http/route-hooks.js'
 import { ProblemRef } from '../http/schemas.js'
 import { AppError } from '../platform/errors/index.js'
@@ -18,6 +18,7 @@ import type { Ticket } from './concurrency-limiter.js'
 import { type RateLimitScope, Rejection, type RejectReason } from './events.js'
 import { defaultPriority, type PriorityClass } from './priority.js'
 import type { RateDecision, RateLimiter } from './rate-limiter.js'
+import { rateLimitedError, refuse } from './refusal.js'
 
 const kArrival = Symbol('floodgate.arrival')
 const kTicket = Symbol('floodgate.ticket')
@@ -86,7 +87,7 @@ export function registerAdmission(app: FastifyInstance, admission: Admission): v
         const pending = admission.limiter.acquire(priority, arrival + admission.config.deadlineMs)
         request[kTicket] = pending instanceof Promise ? await pending : pending
       } catch (error) {
-        if (error instanceof Rejection) return sendProblem(reply, overloaded[error.reason])
+        if (error instanceof Rejection) return refuse(reply, overloaded[error.reason])
         throw error
       }
       const release = () => releaseTicket(admission, request)
@@ -96,7 +97,7 @@ export function registerAdmission(app: FastifyInstance, admission: Admission): v
       // Writes need the database; while it is known to be down they fail fast instead of waiting.
       if (!admission.database.allow()) {
         releaseTicket(admission, request)
-        return sendProblem(reply, databaseDown)
+        return refuse(reply, databaseDown)
       }
       request[kBreaker] = 'pending'
     })
@@ -109,7 +110,7 @@ export function registerAdmission(app: FastifyInstance, admission: Admission): v
         if (arrival === undefined || admission.clock.now() < arrival + admission.config.deadlineMs) return
         admission.emit({ type: 'rejected', reason: 'deadline', priority })
         releaseTicket(admission, request)
-        return sendProblem(reply, overloaded.deadline)
+        return refuse(reply, overloaded.deadline)
       },
     )
   })
@@ -152,12 +153,7 @@ async function limit(
   if (decision.allowed) return undefined
   admission.emit({ type: 'rate_limited', scope })
   const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000))
-  return sendProblem(
-    reply,
-    new AppError('RATE_LIMITED', `too many requests from this ${scope}; retry in ${seconds} s`, {
-      retryAfterSeconds: seconds,
-    }),
-  )
+  return refuse(reply, rateLimitedError(scope, seconds))
 }
 
 /** The contract says where 429 and 503 can come from: every admitted operation. */

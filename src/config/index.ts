@@ -73,7 +73,7 @@ export interface AdmissionConfig {
   queueSize: number
   /** Upper bound of the adaptive concurrency limit (a safety rail, not a tuning knob). */
   maxConcurrency: number
-  /** Event-loop utilization above which sheddable requests are refused (1 = never). */
+  /** Event-loop utilization above which (with the loop running late) sheddable requests are refused (1 = never). */
   eventLoopThreshold: number
   rateLimit: { user: RateLimitConfig; ip: RateLimitConfig }
 }
@@ -218,7 +218,7 @@ export function loadConfig(processEnv: Env = process.env, args: string[] = []): 
       queueTargetMs: int('ADMISSION_QUEUE_TARGET_MS', 5, 1, 600_000),
       queueSize: int('ADMISSION_QUEUE_SIZE', 1000, 0, 1_000_000),
       maxConcurrency: int('ADMISSION_MAX_CONCURRENCY', 1000, 1, 100_000),
-      eventLoopThreshold: num('ADMISSION_EVENT_LOOP_THRESHOLD', 0.9, 0.5, 1),
+      eventLoopThreshold: num('ADMISSION_EVENT_LOOP_THRESHOLD', 0.95, 0.5, 1),
       rateLimit: {
         user: {
           rate: num('RATE_LIMIT_USER_RATE', 10, 0, 1_000_000),
