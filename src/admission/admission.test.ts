@@ -205,6 +205,29 @@ describe('admission over HTTP', () => {
     }
   })
 
+  test('while the database breaker is open, the catalog is served stale and says so', async () => {
+    const t = await startTestApp()
+    try {
+      const product = await t.createProduct({ name: 'Kettle', stock: 3 })
+      const fresh = await t.call('GET', `/api/v1/products/${product.id}`)
+      const list = await t.call('GET', '/api/v1/products?limit=5')
+      assert.equal(fresh.headers['floodgate-stale'], undefined)
+      for (let i = 0; i < 5; i++) t.runtime.admission!.database.failure()
+      t.clock.advance(3_000)
+      const stale = await t.call('GET', `/api/v1/products/${product.id}`)
+      assert.equal(stale.statusCode, 200)
+      assert.equal(stale.body, fresh.body)
+      assert.equal(stale.headers['floodgate-stale'], 'database unavailable')
+      assert.equal(stale.headers['age'], '3')
+      assert.equal((await t.call('GET', '/api/v1/products?limit=5')).body, list.body)
+      const unseen = await t.call('GET', '/api/v1/products?limit=6')
+      assert.equal(unseen.statusCode, 200, 'a URL never served before is tried against the database')
+      assert.equal(unseen.headers['floodgate-stale'], undefined)
+    } finally {
+      await t.close()
+    }
+  })
+
   test('FLOODGATE_ADMISSION=off removes the pipeline', async () => {
     const t = await startTestApp({ FLOODGATE_ADMISSION: 'off' })
     try {

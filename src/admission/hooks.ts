@@ -19,6 +19,7 @@ import { type RateLimitScope, Rejection, type RejectReason } from './events.js'
 import { defaultPriority, type PriorityClass } from './priority.js'
 import type { RateDecision, RateLimiter } from './rate-limiter.js'
 import { rateLimitedError, refuse } from './refusal.js'
+import { StaleStore, serveStale } from './stale.js'
 
 const kArrival = Symbol('floodgate.arrival')
 const kTicket = Symbol('floodgate.ticket')
@@ -70,8 +71,10 @@ export function registerClientLimit(app: FastifyInstance, admission: Admission):
 
 /** Steps 3 to 5: per-user limit, concurrency admission, the last deadline check, and release. */
 export function registerAdmission(app: FastifyInstance, admission: Admission): void {
+  const stale = new StaleStore(() => admission.clock.now())
   app.addHook('onRoute', (route) => {
     if (!admitted(route)) return
+    serveStale(route, admission, stale)
     const priority = priorityOf(route)
     for (const method of ([] as string[]).concat(route.method))
       admission.routes.set(`${method} ${route.url}`, priority)
