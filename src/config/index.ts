@@ -235,7 +235,8 @@ export function loadConfig(processEnv: Env = process.env, args: string[] = []): 
     problems.push('ADMISSION_QUEUE_TIMEOUT_MS must be shorter than ADMISSION_DEADLINE_MS')
   if (config.admission.queueTargetMs > config.admission.queueTimeoutMs)
     problems.push('ADMISSION_QUEUE_TARGET_MS must not exceed ADMISSION_QUEUE_TIMEOUT_MS')
-  if (config.dbPool.acquireTimeoutMs >= config.admission.deadlineMs)
+  // A request must be able to give up on the pool before its own deadline passes.
+  if (config.admission.enabled && config.dbPool.acquireTimeoutMs >= config.admission.deadlineMs)
     problems.push('DB_POOL_ACQUIRE_TIMEOUT_MS must be shorter than ADMISSION_DEADLINE_MS')
   const storefrontDir = env['STOREFRONT_DIR'] || 'web/dist'
   if (storefrontDir !== 'none') config.storefrontDir = path.resolve(storefrontDir)
