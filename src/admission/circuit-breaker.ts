@@ -50,6 +50,11 @@ export class CircuitBreaker {
     if (this.current !== 'closed') this.set('closed')
   }
 
+  /** The request let through gave no verdict (its client left): another may probe. */
+  abandon(): void {
+    this.probing = false
+  }
+
   failure(): void {
     this.probing = false
     this.failures++

@@ -93,9 +93,15 @@ export function registerAdmission(app: FastifyInstance, admission: Admission): v
         if (error instanceof Rejection) return refuse(reply, overloaded[error.reason])
         throw error
       }
-      const release = () => releaseTicket(admission, request)
-      // 'close' also fires when the client went away, when fastify's onResponse never runs.
-      reply.raw.once('close', release)
+      // 'close' also fires when the client went away, when fastify's onResponse never runs; a write
+      // whose client left says nothing about the database, so it neither opens nor closes the breaker.
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished && request[kBreaker] === 'pending') {
+          request[kBreaker] = undefined
+          admission.database.abandon()
+        }
+        releaseTicket(admission, request)
+      })
       if (request.method === 'GET' || request.method === 'HEAD') return
       // Writes need the database; while it is known to be down they fail fast instead of waiting.
       if (!admission.database.allow()) {
