@@ -49,6 +49,7 @@ export class Admission {
     const now = () => clock.now()
     this.brake = new EventLoopBrake({
       threshold: config.eventLoopThreshold,
+      lagTargetMs: config.eventLoopLagMs,
       sample: deps.eventLoop ?? eventLoopSampler(),
       ...(deps.random ? { random: deps.random } : {}),
     })

@@ -22,6 +22,7 @@ describe('config', () => {
     assert.equal(admission.queueTimeoutMs, 250)
     assert.equal(admission.queueTargetMs, 5)
     assert.equal(admission.eventLoopThreshold, 0.95)
+    assert.equal(admission.eventLoopLagMs, 50)
     assert.deepEqual(admission.rateLimit, { user: { rate: 10, burst: 40 }, ip: { rate: 50, burst: 200 } })
     assert.deepEqual(http, { backlog: 4096, maxConnections: 10_000, keepAliveTimeoutMs: 72_000 })
     assert.equal(loadConfig({ FLOODGATE_ADMISSION: 'off' }).admission.enabled, false)

@@ -75,6 +75,8 @@ export interface AdmissionConfig {
   maxConcurrency: number
   /** Event-loop utilization above which (with the loop running late) sheddable requests are refused (1 = never). */
   eventLoopThreshold: number
+  /** How late the loop's 100 ms timer may fire before the brake sheds (ms); shedding is total at twice this. */
+  eventLoopLagMs: number
   rateLimit: { user: RateLimitConfig; ip: RateLimitConfig }
 }
 
@@ -219,6 +221,7 @@ export function loadConfig(processEnv: Env = process.env, args: string[] = []): 
       queueSize: int('ADMISSION_QUEUE_SIZE', 1000, 0, 1_000_000),
       maxConcurrency: int('ADMISSION_MAX_CONCURRENCY', 1000, 1, 100_000),
       eventLoopThreshold: num('ADMISSION_EVENT_LOOP_THRESHOLD', 0.95, 0.5, 1),
+      eventLoopLagMs: int('ADMISSION_EVENT_LOOP_LAG_MS', 50, 1, 10_000),
       rateLimit: {
         user: {
           rate: num('RATE_LIMIT_USER_RATE', 10, 0, 1_000_000),
