@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import apiReference from '@scalar/fastify-api-reference'
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
+import { type Admission, registerAdmission, registerClientLimit } from './admission/index.js'
 import { authRoutes, type TokenVerifier } from './auth/index.js'
 import { catalogRoutes } from './catalog/index.js'
 import type { Config } from './config/index.js'
@@ -48,6 +49,8 @@ export interface AppDeps {
   probes?: ReadinessProbe[]
   /** The generated demo secret when demo sign-in is offered (config `demoSignIn`); else refused. */
   demoSecret?: string
+  /** The admission pipeline (rate limits, concurrency limit, priorities); absent = everything admitted. */
+  admission?: Admission
   logger?: FastifyServerOptions['logger']
 }
 
@@ -62,11 +65,23 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // One log line per request (below) instead of fastify's two: half the logging cost on sale day.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
+    // Longer than any proxy's idle timeout (60 s on nginx and AWS ALB), so the proxy closes an idle
+    // connection first and never sends a request into one we are closing (a reset, then a 502).
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    // Headers must start arriving within the keep-alive window (Node measures from the connection's
+    // last activity on some versions); the whole request then gets 30 s more: slow-loris protection
+    // without cutting off a slow mobile upload.
+    requestTimeout: config.http.keepAliveTimeoutMs + 31_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // The router's own refusals (bad percent-encoding, an over-long path parameter) are problems too.
     frameworkErrors: (error, _request, reply) =>
       sendProblem(reply, validationFailed([{ path: 'path', message: error.message }])),
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.server.headersTimeout = config.http.keepAliveTimeoutMs + 1_000
+  // Past this many open sockets Node closes new ones at once; far above a sale's 2,800 connections,
+  // below the file-descriptor limit (20,000 here), so the cap protects the process, not the clients.
+  app.server.maxConnections = config.http.maxConnections
 
   // JSON only: fastify would otherwise parse text/plain into a string and answer 400 instead of 415.
   app.removeContentTypeParser('text/plain')
@@ -129,9 +144,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   declareIdempotencyHeader(app)
   requireDecimalIntegers(app)
   registerAliases(app, { sunset: config.aliasSunset, metrics: deps.metrics, clock })
+  if (deps.admission) registerClientLimit(app, deps.admission)
   registerAuth(app, deps.verifier)
   deps.metrics.business.watch(app)
   deps.ops?.watch(app)
+  if (deps.admission) registerAdmission(app, deps.admission)
   registerIdempotency(app, { db, clock })
 
   if (storefront) await registerStorefront(app, storefront)

@@ -26,7 +26,9 @@ async function main() {
     ...(worker ? { sharedDatabase: true, prepare: false } : {}),
   })
   const { app } = runtime
-  await app.listen({ port: config.port, host: config.host })
+  // A surge of new connections waits in the kernel's accept queue instead of being refused; Node's
+  // default (511) overflows when thousands of clients connect at once. Linux caps it at somaxconn.
+  await app.listen({ port: config.port, host: config.host, backlog: config.http.backlog })
   if (!worker) await announce((app.server.address() as { port: number }).port)
 
   let stopping = false

@@ -3,7 +3,10 @@
  * HTTP app) and knows how to stop them in order. main.ts, the CLIs and the test harness all start
  * Floodgate through here, so there is one wiring to trust.
  */
+
+import { performance } from 'node:perf_hooks'
 import type { FastifyServerOptions } from 'fastify'
+import { Admission, RedisRateLimiter, registerAdmissionMetrics } from './admission/index.js'
 import { buildApp } from './app.js'
 import { createTokenVerifier, loadOrCreateDemoSecret } from './auth/index.js'
 import type { Config } from './config/index.js'
@@ -29,6 +32,8 @@ export interface Runtime {
   metrics: Metrics
   /** The ops page's sampler; tests call `ops.sample()` on their manual clock. */
   ops: OpsSampler
+  /** The admission pipeline; absent with FLOODGATE_ADMISSION=off. */
+  admission: Admission | undefined
   /** Redis and NATS when configured (tests reach them to simulate outages). */
   services: SharedServices
   /** Delivery of order events to the data platform, when `DATA_PLATFORM_URL` is set. */
@@ -114,9 +119,33 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     clock,
     onError: (message, error) => services.log(message, error),
   })
+  // Latencies of a fraction of a millisecond matter to the limiter: the wall clock has only whole ones.
+  const admission = config.admission.enabled
+    ? new Admission({
+        config: config.admission,
+        clock: opts.clock ?? { now: () => performance.timeOrigin + performance.now() },
+        // With Redis, limits hold across the fleet; without it (or while it is away) per instance.
+        ...(services.redis
+          ? {
+              shareRateLimits: (scope, policy, local) =>
+                new RedisRateLimiter(services.redis!, scope, policy, local, (error) =>
+                  services.log('Redis rate limit failed; this instance limited alone', error),
+                ),
+            }
+          : {}),
+      })
+    : undefined
+  if (admission) {
+    const { redis, nats } = services
+    registerAdmissionMetrics(metrics.registry, admission, {
+      ...(redis ? { redis: () => redis.ready() } : {}),
+      ...(nats ? { nats: () => nats.ready() } : {}),
+    })
+  }
   const app = await buildApp({
     metrics,
     ops,
+    ...(admission ? { admission } : {}),
     config,
     db,
     readDb: handle.readDb,
@@ -152,6 +181,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   }
   let sweeper: NodeJS.Timeout | undefined
   if (opts.background !== false) {
+    admission?.start()
     relay.start()
     dataPlatform?.start()
     ops.start()
@@ -166,6 +196,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     (closing ??= (async () => {
       clearInterval(sweeper)
       await ops.stop()
+      admission?.stop()
       await app.close()
       await relay.stop()
       await dataPlatform?.stop()
@@ -173,5 +204,20 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await handle.close()
     })())
 
-  return { app, db, clock, bus, relay, metrics, ops, services, dataPlatform, secret, seeded, sweep, close }
+  return {
+    app,
+    db,
+    clock,
+    bus,
+    relay,
+    metrics,
+    ops,
+    admission,
+    services,
+    dataPlatform,
+    secret,
+    seeded,
+    sweep,
+    close,
+  }
 }

@@ -23,7 +23,7 @@ export function catalogRoutes(app: App, deps: CatalogDeps): void {
   const readProduct = (id: number) => acceleratorsFor(deps.db).reads.get(id, () => getProduct(readDb, id))
 
   app.get('/api/v1/products', {
-    config: { access: 'public' },
+    config: { access: 'public', priority: 'sheddable', stale: true },
     schema: {
       tags: ['products'],
       summary: 'List products with live stock',
@@ -40,7 +40,7 @@ export function catalogRoutes(app: App, deps: CatalogDeps): void {
   })
 
   app.get('/api/v1/products/:productId', {
-    config: { access: 'public' },
+    config: { access: 'public', priority: 'sheddable', stale: true },
     schema: {
       tags: ['products'],
       summary: 'One product with live stock',

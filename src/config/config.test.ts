@@ -16,6 +16,27 @@ describe('config', () => {
     assert.equal(c.orders.batching, true)
   })
 
+  test('admission defaults need no tuning, and inconsistent timeouts are refused', () => {
+    const { admission, http } = loadConfig({})
+    assert.equal(admission.enabled, true)
+    assert.equal(admission.deadlineMs, 2000)
+    assert.equal(admission.queueTimeoutMs, 250)
+    assert.equal(admission.queueTargetMs, 5)
+    assert.equal(admission.eventLoopThreshold, 0.95)
+    assert.equal(admission.eventLoopLagMs, 50)
+    assert.deepEqual(admission.rateLimit, { user: { rate: 10, burst: 40 }, ip: { rate: 50, burst: 200 } })
+    assert.deepEqual(http, { backlog: 4096, maxConnections: 10_000, keepAliveTimeoutMs: 72_000 })
+    assert.equal(loadConfig({ FLOODGATE_ADMISSION: 'off' }).admission.enabled, false)
+    assert.equal(loadConfig({ RATE_LIMIT_IP_RATE: '0.5' }).admission.rateLimit.ip.rate, 0.5)
+    assert.throws(() => loadConfig({ FLOODGATE_ADMISSION: 'maybe' }), /FLOODGATE_ADMISSION/)
+    assert.throws(
+      () => loadConfig({ ADMISSION_QUEUE_TIMEOUT_MS: '5000' }),
+      /shorter than ADMISSION_DEADLINE_MS/,
+    )
+    assert.throws(() => loadConfig({ DB_POOL_ACQUIRE_TIMEOUT_MS: '3000' }), /DB_POOL_ACQUIRE_TIMEOUT_MS/)
+    assert.throws(() => loadConfig({ ADMISSION_EVENT_LOOP_THRESHOLD: '2' }), /ADMISSION_EVENT_LOOP_THRESHOLD/)
+  })
+
   test('every bad variable is reported at once', () => {
     try {
       loadConfig({

@@ -55,6 +55,35 @@ export interface Config {
    * its generated secret offers it: anyone reaching the port may sign in as anyone.
    */
   demoSignIn: boolean
+  /** The listening socket: chosen so that a surge queues in the kernel instead of being reset. */
+  http: { backlog: number; maxConnections: number; keepAliveTimeoutMs: number }
+  /** The admission pipeline (src/admission); docs/architecture.md, "Admission: cheapest rejection first". */
+  admission: AdmissionConfig
+}
+
+/** Per-client limits: a sustained rate (requests per second) and a burst; rate 0 = no limit. */
+export interface RateLimitConfig {
+  rate: number
+  burst: number
+}
+
+export interface AdmissionConfig {
+  /** `FLOODGATE_ADMISSION=off` removes the whole pipeline (for comparison runs only). */
+  enabled: boolean
+  /** A request not started within this long after arriving is dropped before any work. */
+  deadlineMs: number
+  /** Longest wait in the queue while it drains, and for critical requests always. */
+  queueTimeoutMs: number
+  /** CoDel target: longest wait for important requests while the queue is standing. */
+  queueTargetMs: number
+  queueSize: number
+  /** Upper bound of the adaptive concurrency limit (a safety rail, not a tuning knob). */
+  maxConcurrency: number
+  /** Event-loop utilization above which (with the loop running late) sheddable requests are refused (1 = never). */
+  eventLoopThreshold: number
+  /** How late the loop's 100 ms timer may fire before the brake sheds (ms); shedding is total at twice this. */
+  eventLoopLagMs: number
+  rateLimit: { user: RateLimitConfig; ip: RateLimitConfig }
 }
 
 export class ConfigError extends Error {
@@ -92,6 +121,17 @@ export function loadConfig(processEnv: Env = process.env, args: string[] = []): 
       return def
     }
     return raw as T
+  }
+
+  const num = (name: string, def: number, min: number, max: number): number => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return def
+    const value = Number(raw)
+    if (!/^\d+(\.\d+)?$/.test(raw.trim()) || value < min || value > max) {
+      problems.push(`${name} must be a number between ${min} and ${max}, got "${raw}"`)
+      return def
+    }
+    return value
   }
 
   const date = (name: string, def: string): Date => {
@@ -175,7 +215,39 @@ export function loadConfig(processEnv: Env = process.env, args: string[] = []): 
       nodeEnv !== 'production' &&
       !secret &&
       !jwksUrl,
+    http: {
+      backlog: int('HTTP_BACKLOG', 4096, 1, 65_535),
+      maxConnections: int('HTTP_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+      keepAliveTimeoutMs: int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000),
+    },
+    admission: {
+      enabled: oneOf('FLOODGATE_ADMISSION', 'on', ['on', 'off'] as const) === 'on',
+      deadlineMs: int('ADMISSION_DEADLINE_MS', 2000, 10, 3_600_000),
+      queueTimeoutMs: int('ADMISSION_QUEUE_TIMEOUT_MS', 250, 1, 600_000),
+      queueTargetMs: int('ADMISSION_QUEUE_TARGET_MS', 5, 1, 600_000),
+      queueSize: int('ADMISSION_QUEUE_SIZE', 1000, 0, 1_000_000),
+      maxConcurrency: int('ADMISSION_MAX_CONCURRENCY', 1000, 1, 100_000),
+      eventLoopThreshold: num('ADMISSION_EVENT_LOOP_THRESHOLD', 0.95, 0.5, 1),
+      eventLoopLagMs: int('ADMISSION_EVENT_LOOP_LAG_MS', 50, 1, 10_000),
+      rateLimit: {
+        user: {
+          rate: num('RATE_LIMIT_USER_RATE', 10, 0, 1_000_000),
+          burst: int('RATE_LIMIT_USER_BURST', 40, 1, 1_000_000_000),
+        },
+        ip: {
+          rate: num('RATE_LIMIT_IP_RATE', 50, 0, 1_000_000),
+          burst: int('RATE_LIMIT_IP_BURST', 200, 1, 1_000_000_000),
+        },
+      },
+    },
   }
+  if (config.admission.queueTimeoutMs >= config.admission.deadlineMs)
+    problems.push('ADMISSION_QUEUE_TIMEOUT_MS must be shorter than ADMISSION_DEADLINE_MS')
+  if (config.admission.queueTargetMs > config.admission.queueTimeoutMs)
+    problems.push('ADMISSION_QUEUE_TARGET_MS must not exceed ADMISSION_QUEUE_TIMEOUT_MS')
+  // A request must be able to give up on the pool before its own deadline passes.
+  if (config.admission.enabled && config.dbPool.acquireTimeoutMs >= config.admission.deadlineMs)
+    problems.push('DB_POOL_ACQUIRE_TIMEOUT_MS must be shorter than ADMISSION_DEADLINE_MS')
   const storefrontDir = env['STOREFRONT_DIR'] || 'web/dist'
   if (storefrontDir !== 'none') config.storefrontDir = path.resolve(storefrontDir)
   const redisUrl = env['REDIS_URL']

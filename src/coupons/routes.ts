@@ -74,6 +74,7 @@ export function couponRoutes(
   })
 
   app.post('/api/v1/coupons/:couponId/issue', {
+    config: { priority: 'important' },
     schema: {
       tags: ['coupons'],
       summary: 'Claim a coupon (first come, first served; one per user)',

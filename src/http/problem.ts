@@ -20,7 +20,8 @@ export function problemBody(error: AppError, instance?: string) {
 
 export function sendProblem(reply: FastifyReply, error: AppError) {
   if (error.status === 401) reply.header('www-authenticate', 'Bearer')
-  if (error.status === 503) reply.header('retry-after', String(error.extra['retryAfterSeconds'] ?? 1))
+  if (error.status === 503 || error.status === 429)
+    reply.header('retry-after', String(error.extra['retryAfterSeconds'] ?? 1))
   return reply
     .code(error.status)
     .type('application/problem+json')

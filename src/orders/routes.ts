@@ -41,7 +41,9 @@ export function orderRoutes(
   app: App,
   deps: OrderCommandDeps & { paymentTtlSeconds: number; maxQuantityPerLine: number },
 ): void {
+  // Checkout is what a sale is for: orders, payment and cancel keep capacity when reads are shed.
   app.post('/api/v1/orders', {
+    config: { priority: 'critical' },
     schema: {
       tags: ['orders'],
       summary:
@@ -72,6 +74,7 @@ export function orderRoutes(
   })
 
   app.post('/api/v1/orders/:orderId/payment', {
+    config: { priority: 'critical' },
     schema: {
       tags: ['orders'],
       summary: 'Pay a pending order with points',
@@ -82,6 +85,7 @@ export function orderRoutes(
   })
 
   app.post('/api/v1/orders/:orderId/cancel', {
+    config: { priority: 'critical' },
     schema: {
       tags: ['orders'],
       summary: 'Cancel an order: stock and coupon are released, a paid order is refunded to points',

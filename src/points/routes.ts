@@ -38,6 +38,7 @@ export function pointsRoutes(
   })
 
   app.post('/api/v1/points/users/:userId/charge', {
+    config: { priority: 'important' },
     schema: {
       tags: ['points'],
       summary: 'Charge points into a wallet',

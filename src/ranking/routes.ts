@@ -8,7 +8,7 @@ export function rankingRoutes(
   deps: { topProducts: (days: number, limit: number) => Promise<TopProducts> },
 ): void {
   app.get('/api/v1/products/top', {
-    config: { access: 'public' },
+    config: { access: 'public', priority: 'sheddable', stale: true },
     schema: {
       tags: ['products'],
       summary: 'Best sellers by quantity over paid orders in the last `days` (cached, bounded staleness)',

@@ -28,6 +28,8 @@ export const errorCatalog = {
   ORDER_EXPIRED: { status: 409, title: 'The order expired before payment' },
   ORDER_NOT_CANCELLABLE: { status: 409, title: 'The order cannot be cancelled' },
   DEMO_SIGN_IN_DISABLED: { status: 403, title: 'Demo sign-in is not offered by this deployment' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests from this client; slow down' },
+  OVERLOADED: { status: 503, title: 'The server is at capacity; retry shortly' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable; retry shortly' },
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>

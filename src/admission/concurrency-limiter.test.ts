@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { ManualClock } from '../platform/clock/index.js'
+import { ConcurrencyLimiter, type Ticket } from './concurrency-limiter.js'
+import type { AdmissionEvent, Rejection } from './events.js'
+import { GradientLimit } from './gradient-limit.js'
+import type { PriorityClass } from './priority.js'
+
+/** A limiter with a fixed limit (min = max), on a manual clock, recording its events. */
+function setup(opts: { limit?: number; queueSize?: number; brake?: () => boolean } = {}) {
+  const clock = new ManualClock(0)
+  const events: AdmissionEvent[] = []
+  const n = opts.limit ?? 10
+  const limiter = new ConcurrencyLimiter({
+    limit: new GradientLimit({ initial: n, min: n, max: n }),
+    now: () => clock.now(),
+    queueSize: opts.queueSize ?? 100,
+    queueTimeoutMs: 250,
+    queueTargetMs: 5,
+    ...(opts.brake ? { brake: opts.brake } : {}),
+    onEvent: (e) => events.push(e),
+  })
+  /** Acquires and records the outcome when it settles. */
+  const outcomes: string[] = []
+  const ask = (priority: PriorityClass, name: string, deadline = 10_000) => {
+    try {
+      const r = limiter.acquire(priority, deadline)
+      if (!(r instanceof Promise)) {
+        outcomes.push(`${name} started`)
+        return Promise.resolve(r)
+      }
+      return r.then(
+        (t) => {
+          outcomes.push(`${name} started`)
+          return t
+        },
+        (e: Rejection) => {
+          outcomes.push(`${name} ${e.reason}`)
+          return undefined
+        },
+      )
+    } catch (e) {
+      outcomes.push(`${name} ${(e as Rejection).reason}`)
+      return Promise.resolve(undefined)
+    }
+  }
+  const rejected = () => events.filter((e) => e.type === 'rejected')
+  return { clock, limiter, events, outcomes, ask, rejected }
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve))
+
+describe('concurrency limiter', () => {
+  test('admits up to the limit, then queues FIFO while the queue drains', async () => {
+    const { limiter, ask, outcomes } = setup({ limit: 2 })
+    const a = (await ask('critical', 'a'))!
+    const b = (await ask('critical', 'b'))!
+    void ask('critical', 'c')
+    void ask('critical', 'd')
+    assert.equal(limiter.inService, 2)
+    assert.equal(limiter.queued, 2)
+    limiter.release(a, 'r')
+    await settle()
+    limiter.release(b, 'r')
+    await settle()
+    assert.deepEqual(outcomes, ['a started', 'b started', 'c started', 'd started'])
+    assert.equal(limiter.queued, 0)
+  })
+
+  test('a queue standing longer than the interval turns LIFO: the newest waiter goes first', async () => {
+    const { limiter, ask, outcomes, clock } = setup({ limit: 1 })
+    const first = (await ask('critical', 'a'))!
+    void ask('critical', 'old')
+    clock.advance(150) // the queue has not been empty for 150 ms: overload
+    void ask('critical', 'new')
+    assert.ok(limiter.overloaded())
+    limiter.release(first, 'r')
+    await settle()
+    assert.deepEqual(outcomes, ['a started', 'new started'])
+  })
+
+  test('queue timeouts: critical waits the full timeout, important the CoDel target once the queue stands', async () => {
+    const { limiter, ask, outcomes, clock, rejected } = setup({ limit: 1 })
+    await ask('critical', 'holder')
+    void ask('important', 'imp1')
+    void ask('critical', 'crit1')
+    clock.advance(101) // standing queue: overload mode
+    limiter.expire()
+    await settle()
+    assert.deepEqual(outcomes, ['holder started', 'imp1 queue_timeout'])
+    clock.advance(148) // 249 ms for crit1: still within 250
+    limiter.expire()
+    await settle()
+    assert.equal(outcomes.length, 2)
+    clock.advance(1)
+    limiter.expire()
+    await settle()
+    assert.deepEqual(outcomes.slice(2), ['crit1 queue_timeout'])
+    assert.deepEqual(
+      rejected().map((e) => e.type === 'rejected' && `${e.reason}/${e.priority}`),
+      ['queue_timeout/important', 'queue_timeout/critical'],
+    )
+  })
+
+  test('in overload, sheddable requests are refused at once (reason limit) instead of queued', async () => {
+    const { ask, outcomes, clock } = setup({ limit: 1 })
+    await ask('critical', 'holder')
+    void ask('critical', 'waiting')
+    clock.advance(200)
+    await ask('sheddable', 'read')
+    assert.deepEqual(outcomes, ['holder started', 'read limit'])
+  })
+
+  test('a request whose deadline passed while queued is dropped before it starts', async () => {
+    const { limiter, ask, outcomes, clock } = setup({ limit: 1 })
+    const holder = (await ask('critical', 'holder'))!
+    void ask('critical', 'late', 50)
+    clock.advance(60)
+    limiter.release(holder, 'r')
+    await settle()
+    assert.deepEqual(outcomes, ['holder started', 'late deadline'])
+    assert.equal(limiter.inService, 0)
+    await ask('critical', 'expired on arrival', 60)
+    assert.equal(outcomes.at(-1), 'expired on arrival deadline')
+  })
+
+  test('a full queue refuses newcomers, unless a lower class can make room', async () => {
+    const { ask, outcomes } = setup({ limit: 1, queueSize: 2 })
+    await ask('critical', 'holder')
+    void ask('sheddable', 's1')
+    void ask('important', 'i1')
+    void ask('important', 'i2') // full; evicts the sheddable one
+    void ask('critical', 'c1') // full; evicts the oldest important
+    await ask('important', 'i3') // full of important and critical: refused
+    await settle()
+    assert.deepEqual(outcomes.sort(), ['holder started', 'i1 queue_full', 'i3 queue_full', 's1 queue_full'])
+  })
+
+  test('priorities: sheddable fills 60 %, important 80 %, critical borrows everything idle', async () => {
+    const { limiter, ask } = setup({ limit: 10 })
+    const tickets: (Ticket | undefined)[] = []
+    for (let i = 0; i < 10; i++)
+      tickets.push((await Promise.race([ask('sheddable', `s${i}`), settle()])) as Ticket)
+    assert.equal(limiter.inService, 6, 'sheddable stops at 60 %')
+    for (let i = 0; i < 5; i++)
+      tickets.push((await Promise.race([ask('important', `i${i}`), settle()])) as Ticket)
+    assert.equal(limiter.inService, 8, 'important stops at 80 %')
+    for (let i = 0; i < 5; i++)
+      tickets.push((await Promise.race([ask('critical', `c${i}`), settle()])) as Ticket)
+    assert.equal(limiter.inService, 10, 'critical takes the rest')
+  })
+
+  test('critical alone may use the whole limit; a slot freed goes to the highest class waiting', async () => {
+    const { limiter, ask, outcomes } = setup({ limit: 4 })
+    const held = await Promise.all([1, 2, 3, 4].map((i) => ask('critical', `c${i}`)))
+    assert.equal(limiter.inService, 4)
+    void ask('sheddable', 'read')
+    void ask('important', 'coupon')
+    void ask('critical', 'order')
+    limiter.release(held[0]!, 'r')
+    await settle()
+    assert.equal(outcomes.at(-1), 'order started')
+    limiter.release(held[1]!, 'r')
+    limiter.release(held[2]!, 'r')
+    await settle()
+    // 2 in service: important may start (below 80 % of 4 = 3), sheddable may not (60 % of 4 = 2).
+    assert.deepEqual(outcomes.slice(-1), ['coupon started'])
+    assert.equal(limiter.queued, 1)
+  })
+
+  test('the event-loop brake refuses sheddable requests only', async () => {
+    const { ask, outcomes } = setup({ brake: () => true })
+    await ask('sheddable', 'read')
+    await ask('important', 'coupon')
+    await ask('critical', 'order')
+    assert.deepEqual(outcomes, ['read event_loop', 'coupon started', 'order started'])
+  })
+
+  test('release is idempotent and feeds the limit', async () => {
+    const { limiter, ask } = setup({ limit: 2 })
+    const t = (await ask('critical', 'a'))!
+    limiter.release(t, 'r')
+    limiter.release(t, 'r')
+    assert.equal(limiter.inService, 0)
+  })
+})

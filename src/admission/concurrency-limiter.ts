@@ -1,0 +1,205 @@
+/**
+ * Admission by concurrency: a request starts when the adaptive limit and its class's share allow,
+ * otherwise it waits in a bounded queue, or is refused at once when waiting cannot help.
+ *
+ * The queue is adaptive LIFO with CoDel-style timeouts ("Fail at Scale",
+ * https://queue.acm.org/detail.cfm?id=2839461; CoDel, https://queue.acm.org/detail.cfm?id=2209336):
+ * while it drains (it was empty within the last `intervalMs`) it is FIFO and anyone may wait up to
+ * `queueTimeoutMs`. Once it stands longer than that it is an overload, not a burst: it turns LIFO
+ * (the newest request's client is the one still waiting), sheddable requests are refused instead
+ * of queued, important ones wait at most `queueTargetMs` and only critical ones keep the full
+ * timeout. Every request also carries a deadline; one that passed is dropped before it starts.
+ */
+import type { AdmissionListener, RejectReason } from './events.js'
+import { Rejection } from './events.js'
+import type { GradientLimit } from './gradient-limit.js'
+import { classShare, type PriorityClass, priorityClasses } from './priority.js'
+
+export interface ConcurrencyLimiterOptions {
+  limit: GradientLimit
+  now: () => number
+  queueSize: number
+  queueTimeoutMs: number
+  queueTargetMs: number
+  /** How long the queue may stand before it counts as an overload (CoDel's interval). */
+  intervalMs?: number
+  /** Whether to refuse a sheddable request because the event loop is saturated. */
+  brake?: () => boolean
+  onEvent?: AdmissionListener
+}
+
+/** Proof of admission; give it back with `release` when the response is done. */
+export interface Ticket {
+  readonly priority: PriorityClass
+  readonly startedAt: number
+  released: boolean
+}
+
+/** One per reason, built once: creating an Error captures a stack, too dear for every refusal. */
+const rejections = Object.fromEntries(
+  (['queue_full', 'queue_timeout', 'deadline', 'event_loop', 'limit'] as const).map((r) => [
+    r,
+    new Rejection(r),
+  ]),
+) as Record<RejectReason, Rejection>
+
+interface Waiter {
+  priority: PriorityClass
+  enqueuedAt: number
+  deadline: number
+  resolve(ticket: Ticket): void
+  reject(error: Rejection): void
+}
+
+export class ConcurrencyLimiter {
+  private active = 0
+  private readonly queues: Record<PriorityClass, Waiter[]> = { critical: [], important: [], sheddable: [] }
+  private waiting = 0
+  /** When the queue was last empty (CoDel: a queue that never empties is standing). */
+  private emptyAt: number
+  private readonly intervalMs: number
+
+  constructor(private readonly o: ConcurrencyLimiterOptions) {
+    this.emptyAt = o.now()
+    this.intervalMs = o.intervalMs ?? 100
+  }
+
+  get inService(): number {
+    return this.active
+  }
+  get queued(): number {
+    return this.waiting
+  }
+  get limit(): number {
+    return this.o.limit.limit
+  }
+
+  /** Whether the queue has stood for a whole interval (overload mode: LIFO, short timeouts). */
+  overloaded(now = this.o.now()): boolean {
+    return this.waiting > 0 && now - this.emptyAt > this.intervalMs
+  }
+
+  /**
+   * Admits a request of `priority` that must start before `deadline`: a ticket now, a promise of
+   * one after a wait, or a `Rejection` thrown at once.
+   */
+  acquire(priority: PriorityClass, deadline: number): Ticket | Promise<Ticket> {
+    const now = this.o.now()
+    this.expire(now)
+    if (now >= deadline) throw this.refuse('deadline', priority)
+    if (priority === 'sheddable' && this.o.brake?.()) throw this.refuse('event_loop', priority)
+    if (!this.queuedAtOrAbove(priority) && this.mayStart(priority)) return this.start(priority, now, now)
+    this.o.limit.notePressure()
+    if (priority === 'sheddable' && this.overloaded(now)) throw this.refuse('limit', priority)
+    if (this.waiting >= this.o.queueSize && !this.evictBelow(priority))
+      throw this.refuse('queue_full', priority)
+    return new Promise<Ticket>((resolve, reject) => {
+      if (this.waiting === 0) this.emptyAt = now
+      this.queues[priority].push({ priority, enqueuedAt: now, deadline, resolve, reject })
+      this.waiting++
+      // Something may have freed up, or a lower class may be holding the only queued slot.
+      this.dispatch(now)
+    })
+  }
+
+  /** Returns the slot and feeds the latency of `route` to the limit. Safe to call twice. */
+  release(ticket: Ticket, route: string): void {
+    if (ticket.released) return
+    ticket.released = true
+    this.active--
+    const now = this.o.now()
+    this.o.limit.sample(now, route, now - ticket.startedAt)
+    this.dispatch(now)
+  }
+
+  /** Refuses queued requests that waited too long or whose deadline passed (run on a timer too). */
+  expire(now = this.o.now()): void {
+    if (this.waiting === 0) return
+    for (const priority of priorityClasses) {
+      const queue = this.queues[priority]
+      const timeout = this.timeout(priority, now)
+      // The oldest are at the front; a deadline can pass anywhere, so those are checked on start.
+      while (queue.length > 0 && now - queue[0]!.enqueuedAt >= timeout) {
+        this.drop(queue.shift()!, 'queue_timeout')
+      }
+    }
+    this.noteEmpty(now)
+  }
+
+  private timeout(priority: PriorityClass, now: number): number {
+    if (priority === 'critical' || !this.overloaded(now)) return this.o.queueTimeoutMs
+    return priority === 'important' ? this.o.queueTargetMs : 0
+  }
+
+  /** Whether anyone of this class or a higher one is waiting (they go first). */
+  private queuedAtOrAbove(priority: PriorityClass): boolean {
+    for (const p of priorityClasses) {
+      if (this.queues[p].length > 0) return true
+      if (p === priority) return false
+    }
+    return false
+  }
+
+  private mayStart(priority: PriorityClass): boolean {
+    return this.active < Math.max(1, Math.floor(this.o.limit.limit * classShare[priority]))
+  }
+
+  private start(priority: PriorityClass, now: number, arrived: number): Ticket {
+    this.active++
+    this.o.limit.started(this.active)
+    this.o.onEvent?.({ type: 'admitted', priority, waitedMs: now - arrived })
+    return { priority, startedAt: now, released: false }
+  }
+
+  /** Starts queued requests, highest class first, while the limit allows. */
+  private dispatch(now: number): void {
+    this.expire(now)
+    const lifo = this.overloaded(now)
+    for (const priority of priorityClasses) {
+      const queue = this.queues[priority]
+      while (queue.length > 0 && this.mayStart(priority)) {
+        const waiter = (lifo ? queue.pop() : queue.shift())!
+        this.waiting--
+        if (now >= waiter.deadline) {
+          this.reject(waiter, 'deadline')
+          continue
+        }
+        waiter.resolve(this.start(priority, now, waiter.enqueuedAt))
+      }
+      // A class that cannot start leaves no room for the classes below it either.
+      if (queue.length > 0) break
+    }
+    this.noteEmpty(now)
+  }
+
+  /** A full queue makes room for a higher class by refusing the oldest of the lowest class below it. */
+  private evictBelow(priority: PriorityClass): boolean {
+    for (const lower of [...priorityClasses].reverse()) {
+      if (lower === priority) return false
+      const victim = this.queues[lower].shift()
+      if (victim) {
+        this.drop(victim, 'queue_full')
+        return true
+      }
+    }
+    return false
+  }
+
+  private drop(waiter: Waiter, reason: RejectReason): void {
+    this.waiting--
+    this.reject(waiter, reason)
+  }
+
+  private reject(waiter: Waiter, reason: RejectReason): void {
+    waiter.reject(this.refuse(reason, waiter.priority))
+  }
+
+  private refuse(reason: RejectReason, priority: PriorityClass): Rejection {
+    this.o.onEvent?.({ type: 'rejected', reason, priority })
+    return rejections[reason]
+  }
+
+  private noteEmpty(now: number): void {
+    if (this.waiting === 0) this.emptyAt = now
+  }
+}

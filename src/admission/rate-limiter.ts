@@ -1,0 +1,98 @@
+/**
+ * Per-client rate limits with GCRA, the generic cell rate algorithm
+ * (https://brandur.org/rate-limiting): a token bucket kept as one number per client, the
+ * theoretical arrival time (TAT) of its next request. A client may send `burst` requests at once
+ * and `rate` per second after that.
+ */
+import type { RateLimitConfig } from '../config/index.js'
+
+export interface RateDecision {
+  allowed: boolean
+  /** The bucket size (the `RateLimit-Limit` header). */
+  limit: number
+  /** Requests left right now. */
+  remaining: number
+  /** Milliseconds until the bucket is full again. */
+  resetMs: number
+  /** Milliseconds until the next request would be allowed (0 when allowed). */
+  retryAfterMs: number
+}
+
+/** Anything that decides a key's next request: the in-process GCRA, or one shared through Redis. */
+export interface RateLimiter {
+  readonly policy: RateLimitConfig
+  take(key: string): RateDecision | Promise<RateDecision>
+}
+
+/** The GCRA step on a stored TAT (or none): shared by the in-process and the Redis limiter. */
+export function gcra(
+  policy: RateLimitConfig,
+  storedTat: number | undefined,
+  now: number,
+): { decision: RateDecision; tat: number } {
+  const interval = 1000 / policy.rate
+  const tolerance = interval * policy.burst
+  const tat = Math.max(storedTat ?? now, now)
+  const next = tat + interval
+  const allowAt = next - tolerance
+  if (now < allowAt) {
+    return {
+      tat,
+      decision: {
+        allowed: false,
+        limit: policy.burst,
+        remaining: 0,
+        resetMs: tat - now,
+        retryAfterMs: allowAt - now,
+      },
+    }
+  }
+  return {
+    tat: next,
+    decision: {
+      allowed: true,
+      limit: policy.burst,
+      remaining: Math.floor((tolerance - (next - now)) / interval + 1e-9),
+      resetMs: next - now,
+      retryAfterMs: 0,
+    },
+  }
+}
+
+/**
+ * One process's limits. Memory is bounded: a client whose TAT has passed is indistinguishable from
+ * a new one, so such entries are dropped when the table grows past `maxKeys`, then the oldest.
+ */
+export class LocalRateLimiter implements RateLimiter {
+  private readonly tats = new Map<string, number>()
+
+  constructor(
+    readonly policy: RateLimitConfig,
+    private readonly now: () => number,
+    private readonly maxKeys = 100_000,
+  ) {}
+
+  take(key: string): RateDecision {
+    const now = this.now()
+    const { decision, tat } = gcra(this.policy, this.tats.get(key), now)
+    if (decision.allowed) {
+      // Re-inserted at the end: Map order is then roughly least recently used first.
+      this.tats.delete(key)
+      this.tats.set(key, tat)
+      if (this.tats.size > this.maxKeys) this.prune(now)
+    }
+    return decision
+  }
+
+  get size(): number {
+    return this.tats.size
+  }
+
+  private prune(now: number): void {
+    for (const [key, tat] of this.tats) if (tat <= now) this.tats.delete(key)
+    for (const key of this.tats.keys()) {
+      if (this.tats.size <= this.maxKeys * 0.9) break
+      this.tats.delete(key)
+    }
+  }
+}

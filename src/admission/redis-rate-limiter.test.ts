@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { ManualClock } from '../platform/clock/index.js'
+import { connectRedis, type RedisHandle, waitUntilReady } from '../platform/redis/index.js'
+import { createTestServices, type TestServices } from '../testing/backend.js'
+import { freePort } from '../testing/processes.js'
+import { LocalRateLimiter } from './rate-limiter.js'
+import { RedisRateLimiter } from './redis-rate-limiter.js'
+
+const needsRedis = process.env['FLOODGATE_TEST_REDIS_URL']
+  ? {}
+  : { skip: 'needs Redis: runs in npm run test:services' }
+
+describe('rate limits shared through Redis', needsRedis, () => {
+  let services: TestServices
+  let a: RedisHandle
+  let b: RedisHandle
+  before(async () => {
+    services = await createTestServices()
+    const opts = { url: services.env['REDIS_URL']!, keyPrefix: services.env['REDIS_KEY_PREFIX']! }
+    a = connectRedis(opts)
+    b = connectRedis(opts)
+    await Promise.all([waitUntilReady(a), waitUntilReady(b)])
+  })
+  after(async () => {
+    await Promise.all([a.close(), b.close()])
+    await services.drop()
+  })
+
+  const policy = { rate: 1, burst: 3 }
+  const local = () => new LocalRateLimiter(policy, () => new ManualClock(0).now())
+
+  test('two instances draw on one bucket per client', async () => {
+    const one = new RedisRateLimiter(a, 'user', policy, local())
+    const two = new RedisRateLimiter(b, 'user', policy, local())
+    const first = await one.take('42')
+    assert.deepEqual([first.allowed, first.remaining], [true, 2])
+    assert.equal((await two.take('42')).allowed, true)
+    assert.equal((await one.take('42')).allowed, true)
+    const refused = await two.take('42')
+    assert.equal(refused.allowed, false, 'the burst of 3 is shared, not 3 per instance')
+    assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 1_000, `${refused.retryAfterMs}`)
+    assert.equal((await two.take('43')).allowed, true, 'another client has its own bucket')
+  })
+
+  test('without Redis each instance falls back to its own limiter and never refuses for want of Redis', async () => {
+    const dead = connectRedis({ url: `redis://127.0.0.1:${await freePort()}`, keyPrefix: 'x:' })
+    const failures: Error[] = []
+    try {
+      const limiter = new RedisRateLimiter(dead, 'ip', policy, local(), (e) => failures.push(e))
+      const answers = await Promise.all([1, 2, 3, 4].map(() => limiter.take('10.0.0.1')))
+      assert.deepEqual(
+        answers.map((d) => d.allowed),
+        [true, true, true, false],
+        'the in-process limiter applies the same policy',
+      )
+    } finally {
+      dead.client.disconnect()
+    }
+  })
+})

@@ -1,0 +1,87 @@
+/**
+ * Stale-if-error for the catalog (RFC 5861's idea, in the server): routes that declare
+ * `config.stale: true` keep their last good answer per URL; while the database breaker is open, or
+ * when a read fails because the database is unavailable or saturated (pool acquire timeout), the
+ * last good answer is served instead, marked with `Age` and `Floodgate-Stale`. A shop showing
+ * minutes-old stock sells; a shop showing errors does not. The store is bounded (least recently
+ * used URLs are dropped), and an answer is never older than `maxAgeMs`.
+ */
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import { errorHandler, toAppError } from '../http/problem.js'
+import { addRouteHook } from '../http/route-hooks.js'
+import type { Admission } from './admission.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Serve the last good answer while the database is unavailable (catalog reads). */
+    stale?: boolean
+  }
+}
+
+interface Stored {
+  body: string
+  type: string
+  at: number
+}
+
+const kServedStale = Symbol('floodgate.stale')
+
+export class StaleStore {
+  private readonly answers = new Map<string, Stored>()
+  constructor(
+    private readonly now: () => number,
+    private readonly maxEntries = 1_000,
+    private readonly maxAgeMs = 10 * 60_000,
+  ) {}
+
+  put(url: string, body: string, type: string): void {
+    this.answers.delete(url)
+    this.answers.set(url, { body, type, at: this.now() })
+    if (this.answers.size > this.maxEntries) this.answers.delete(this.answers.keys().next().value!)
+  }
+
+  get(url: string): Stored | undefined {
+    const stored = this.answers.get(url)
+    return stored && this.now() - stored.at <= this.maxAgeMs ? stored : undefined
+  }
+}
+
+/** Wires stale answers into one route (called from the admission's onRoute listener). */
+export function serveStale(route: RouteOptions, admission: Admission, store: StaleStore): void {
+  if (!route.config?.stale) return
+  addRouteHook(
+    route,
+    'onSend',
+    'stale-store',
+    async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      const served = request as FastifyRequest & { [kServedStale]?: boolean }
+      if (reply.statusCode === 200 && typeof payload === 'string' && !served[kServedStale]) {
+        store.put(request.url, payload, String(reply.getHeader('content-type') ?? 'application/json'))
+      }
+      return payload
+    },
+  )
+  // Before any work: with the breaker open the database would only make the reader wait.
+  addRouteHook(route, 'onRequest', 'stale-open', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (admission.database.state !== 'open') return
+    return sendStale(request, reply, store, admission)
+  })
+  route.errorHandler = (error, request, reply) => {
+    if (toAppError(error).code === 'DATABASE_UNAVAILABLE' && sendStale(request, reply, store, admission))
+      return
+    return errorHandler(error, request, reply)
+  }
+}
+
+function sendStale(request: FastifyRequest, reply: FastifyReply, store: StaleStore, admission: Admission) {
+  const stored = store.get(request.url)
+  if (!stored) return undefined
+  ;(request as FastifyRequest & { [kServedStale]?: boolean })[kServedStale] = true
+  const age = Math.max(0, Math.floor((admission.clock.now() - stored.at) / 1000))
+  return reply
+    .code(200)
+    .header('content-type', stored.type)
+    .header('age', String(age))
+    .header('floodgate-stale', 'database unavailable')
+    .send(stored.body)
+}
