@@ -68,6 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Longer than any proxy's idle timeout (60 s on nginx and AWS ALB), so the proxy closes an idle
     // connection first and never sends a request into one we are closing (a reset, then a 502).
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    // request.ip (per-IP limits, logs) is the client's behind the load balancers named here.
+    trustProxy: trustedProxies(config.http.trustProxy),
     // Headers must start arriving within the keep-alive window (Node measures from the connection's
     // last activity on some versions); the whole request then gets 30 s more: slow-loris protection
     // without cutting off a slow mobile upload.
@@ -173,4 +175,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     onCommitted: deps.onEventsCommitted,
   })
   return app
+}
+
+/** Fastify's types take a hop count as a function: trust that many hops nearest to us. */
+function trustedProxies(trust: Config['http']['trustProxy']) {
+  return typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust
 }

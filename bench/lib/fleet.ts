@@ -70,6 +70,10 @@ export async function openFleet(opts: FleetOptions): Promise<Fleet> {
             SEED: 'none',
             JWT_SECRET: secret,
             LOG_LEVEL: 'warn',
+            // One client IP and a few users send everything: per-client limits would measure themselves
+            // (what a refusal costs is `npm run bench:admission`).
+            RATE_LIMIT_USER_RATE: '0',
+            RATE_LIMIT_IP_RATE: '0',
             PORT: String(port),
             POINTS_MAX_CHARGE: '1000000000',
             POINTS_MAX_BALANCE: '1000000000000',

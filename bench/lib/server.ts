@@ -156,6 +156,10 @@ export async function startFloodgate(opts: FloodgateOptions): Promise<ServerProc
       SEED: opts.seed,
       JWT_SECRET: opts.jwtSecret,
       LOG_LEVEL: 'warn',
+      // One client IP and a few users send everything: per-client limits would measure themselves
+      // (what a refusal costs is `npm run bench:admission`).
+      RATE_LIMIT_USER_RATE: '0',
+      RATE_LIMIT_IP_RATE: '0',
       HOST: '127.0.0.1',
       PORT: String(port),
       ...opts.env,

@@ -25,7 +25,12 @@ describe('config', () => {
     assert.equal(admission.eventLoopThreshold, 0.95)
     assert.equal(admission.eventLoopLagMs, 50)
     assert.deepEqual(admission.rateLimit, { user: { rate: 10, burst: 40 }, ip: { rate: 50, burst: 200 } })
-    assert.deepEqual(http, { backlog: 4096, maxConnections: 10_000, keepAliveTimeoutMs: 72_000 })
+    assert.deepEqual(http, {
+      backlog: 4096,
+      maxConnections: 10_000,
+      keepAliveTimeoutMs: 72_000,
+      trustProxy: false,
+    })
     assert.equal(loadConfig({ FLOODGATE_ADMISSION: 'off' }).admission.enabled, false)
     assert.equal(loadConfig({ RATE_LIMIT_IP_RATE: '0.5' }).admission.rateLimit.ip.rate, 0.5)
     assert.throws(() => loadConfig({ FLOODGATE_ADMISSION: 'maybe' }), /FLOODGATE_ADMISSION/)
@@ -99,5 +104,16 @@ describe('config', () => {
         (error: ConfigError) => message.test(error.message),
       )
     }
+  })
+
+  test('TRUST_PROXY: off by default; true, hops or addresses; anything else refused', () => {
+    assert.equal(loadConfig({}).http.trustProxy, false)
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).http.trustProxy, true)
+    assert.equal(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy, 2)
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).http.trustProxy, [
+      '10.0.0.0/8',
+      '127.0.0.1',
+    ])
+    assert.throws(() => loadConfig({ TRUST_PROXY: 'my-proxy' }), /TRUST_PROXY must be/)
   })
 })

@@ -56,7 +56,17 @@ export interface Config {
    */
   demoSignIn: boolean
   /** The listening socket: chosen so that a surge queues in the kernel instead of being reset. */
-  http: { backlog: number; maxConnections: number; keepAliveTimeoutMs: number }
+  http: {
+    backlog: number
+    maxConnections: number
+    keepAliveTimeoutMs: number
+    /**
+     * Which peers may say who the client is (`X-Forwarded-For`): false (none: the socket's peer is
+     * the client), a hop count, or addresses/CIDRs of the load balancers. Per-IP limits need it
+     * behind a proxy, or every anonymous visitor shares the proxy's address.
+     */
+    trustProxy: boolean | number | string[]
+  }
   /** The admission pipeline (src/admission); docs/architecture.md, "Admission: cheapest rejection first". */
   admission: AdmissionConfig
 }
@@ -219,6 +229,7 @@ export function loadConfig(processEnv: Env = process.env, args: string[] = []): 
       backlog: int('HTTP_BACKLOG', 4096, 1, 65_535),
       maxConnections: int('HTTP_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
       keepAliveTimeoutMs: int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000),
+      trustProxy: trustProxy(env['TRUST_PROXY'], problems),
     },
     admission: {
       enabled: oneOf('FLOODGATE_ADMISSION', 'on', ['on', 'off'] as const) === 'on',
@@ -296,6 +307,21 @@ function flags(args: string[], problems: string[]): Env {
 
 /** This process's configuration: its environment and its command-line flags (`npm start -- …`). */
 export const loadProcessConfig = (): Config => loadConfig(process.env, process.argv.slice(2))
+
+/** `TRUST_PROXY`: unset/false, true, a hop count, or comma-separated addresses and CIDRs. */
+function trustProxy(raw: string | undefined, problems: string[]): boolean | number | string[] {
+  if (raw === undefined || raw === '' || raw === 'false') return false
+  if (raw === 'true') return true
+  if (/^\d+$/.test(raw)) return Number(raw)
+  const list = raw.split(',').map((a) => a.trim())
+  if (list.some((a) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(a))) {
+    problems.push(
+      `TRUST_PROXY must be true, a hop count or addresses/CIDRs separated by commas, got "${raw}"`,
+    )
+    return false
+  }
+  return list
+}
 
 /** `WORKERS`: a count, or `auto` for one per core. */
 function workers(raw: string | undefined, problems: string[]): number {
