@@ -183,4 +183,38 @@ describe('concurrency limiter', () => {
     limiter.release(t, 'r')
     assert.equal(limiter.inService, 0)
   })
+
+  test('a release without a route (batched work) frees its slot but does not steer the limit', () => {
+    const clock = new ManualClock(0)
+    const limit = new GradientLimit({ initial: 20, min: 4, max: 100, minSamples: 1, windowMs: 1 })
+    const limiter = new ConcurrencyLimiter({
+      limit,
+      now: () => clock.now(),
+      queueSize: 100,
+      queueTimeoutMs: 250,
+      queueTargetMs: 5,
+    })
+    // Teach a no-load latency of 1 ms, then release slow work: as a signal it would shrink the limit.
+    for (let i = 0; i < 5; i++) {
+      const t = limiter.acquire('critical', 10_000) as Ticket
+      clock.advance(1)
+      limiter.release(t, 'r')
+    }
+    const before = limit.limit
+    for (let i = 0; i < 50; i++) {
+      const t = limiter.acquire('critical', 10_000) as Ticket
+      clock.advance(40)
+      limiter.release(t, undefined)
+    }
+    assert.equal(limit.limit, before)
+    assert.equal(limiter.inService, 0)
+    const slow = limiter.acquire('critical', 10_000) as Ticket
+    clock.advance(40)
+    limiter.release(slow, 'r')
+    clock.advance(1)
+    const next = limiter.acquire('critical', 10_000) as Ticket
+    clock.advance(40)
+    limiter.release(next, 'r')
+    assert.ok(limit.limit < before, 'the same latency as a signal does shrink it')
+  })
 })

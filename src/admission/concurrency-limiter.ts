@@ -102,13 +102,16 @@ export class ConcurrencyLimiter {
     })
   }
 
-  /** Returns the slot and feeds the latency of `route` to the limit. Safe to call twice. */
-  release(ticket: Ticket, route: string): void {
+  /**
+   * Returns the slot and feeds the latency of `route` to the limit (none for a route whose latency
+   * is no congestion signal, e.g. batched work). Safe to call twice.
+   */
+  release(ticket: Ticket, route: string | undefined): void {
     if (ticket.released) return
     ticket.released = true
     this.active--
     const now = this.o.now()
-    this.o.limit.sample(now, route, now - ticket.startedAt)
+    if (route !== undefined) this.o.limit.sample(now, route, now - ticket.startedAt)
     this.dispatch(now)
   }
 

@@ -136,7 +136,12 @@ export function registerAdmission(app: FastifyInstance, admission: Admission): v
 
 function releaseTicket(admission: Admission, request: FastifyRequest): void {
   const ticket = request[kTicket]
-  if (ticket) admission.limiter.release(ticket, request.routeOptions.url ?? 'unmatched')
+  if (ticket) {
+    const signal = request.routeOptions.config?.batched
+      ? undefined
+      : (request.routeOptions.url ?? 'unmatched')
+    admission.limiter.release(ticket, signal)
+  }
   const outcome = request[kBreaker]
   if (!outcome) return
   request[kBreaker] = undefined

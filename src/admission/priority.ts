@@ -22,5 +22,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route's admission class; the default is `defaultPriority(method)`. */
     priority?: PriorityClass
+    /**
+     * The route's work is done in shared batches (orders on a server database): its latency grows
+     * with the batch it joins, which is throughput, not queueing. Its requests hold concurrency
+     * slots like any other but do not steer the adaptive limit.
+     */
+    batched?: boolean
   }
 }
