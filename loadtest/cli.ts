@@ -120,6 +120,12 @@ export function summaryText(r: RunResult): string {
     `goodput ${t.goodputRps}/s (ok within ${r.goodputObjectiveMs} ms)  error rate ${(t.errorRate * 100).toFixed(2)}%  shed ${(t.shedRate * 100).toFixed(2)}%`,
     `generator send lateness ms  p50 ${r.sendLateness.p50}  p99 ${r.sendLateness.p99}  max ${r.sendLateness.max}`,
   ]
+  if (r.latencyByOutcome && t.shed > 0) {
+    const { ok, shed } = r.latencyByOutcome
+    lines.push(
+      `served ms  p95 ${ok.p95}  p99 ${ok.p99}   refused (time to reject) ms  p95 ${shed.p95}  p99 ${shed.p99}`,
+    )
+  }
   if (r.slo) {
     for (const c of r.slo.checks)
       lines.push(`SLO ${c.pass ? 'PASS' : 'FAIL'}  ${c.objective}  (measured ${c.actual}${c.unit})`)

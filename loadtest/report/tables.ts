@@ -54,6 +54,13 @@ export function latencyTable(r: RunResult): string {
     ['', ...LATENCY_HEAD],
     [
       ['latency (from intended start)', ...latencyCells(r.latency)],
+      // Older result files have no split; overload protection is judged on the two apart.
+      ...(r.latencyByOutcome
+        ? [
+            ['served answers', ...latencyCells(r.latencyByOutcome.ok)],
+            ['refusals (429/503): time to reject', ...latencyCells(r.latencyByOutcome.shed)],
+          ]
+        : []),
       ['generator send lateness', ...latencyCells(r.sendLateness)],
       ['wait for a user or connection', ...latencyCells(r.queueWait)],
     ],

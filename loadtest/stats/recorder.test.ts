@@ -60,4 +60,21 @@ describe('latency accounting', () => {
     assert.equal(result.totals.shedRate, 2 / 6)
     assert.deepEqual(result.timeline[0]!.status, { '2xx': 1, '3xx': 0, '4xx': 2, '5xx': 2 })
   })
+
+  test('served and refused answers have their own percentiles (admitted p95, time to reject)', () => {
+    const r = new Recorder(1000)
+    for (let i = 0; i < 100; i++) {
+      r.offered(i, i)
+      r.sent(i, i)
+      // Refusals come back in 2 ms, served answers in 50 ms.
+      if (i % 2) r.completed('s.step', i, i + 2, 'shed', 503)
+      else r.completed('s.step', i, i + 50, 'ok', 200)
+    }
+    r.close()
+    const { latencyByOutcome } = r.result(meta)
+    assert.equal(latencyByOutcome!.shed.count, 50)
+    assert.ok(latencyByOutcome!.shed.p99 < 3, `reject p99 ${latencyByOutcome!.shed.p99}`)
+    assert.equal(latencyByOutcome!.ok.count, 50)
+    assert.ok(latencyByOutcome!.ok.p50 >= 49, `admitted p50 ${latencyByOutcome!.ok.p50}`)
+  })
 })

@@ -61,6 +61,9 @@ export class Recorder {
   readonly latency = new LatencyHistogram()
   readonly sendLateness = new LatencyHistogram()
   readonly queueWait = new LatencyHistogram()
+  /** Answers the server served, and answers it refused (429/503), apart: overload protection is judged on both. */
+  readonly okLatency = new LatencyHistogram()
+  readonly shedLatency = new LatencyHistogram()
   readonly timeline: SecondSample[] = []
   readonly status = new Map<number, number>()
   readonly failureKinds: Record<FailureKind, number> = {
@@ -133,6 +136,7 @@ export class Recorder {
     }
     switch (outcome) {
       case 'ok':
+        this.okLatency.recordMs(ms)
         this.totals.ok++
         sample.ok++
         stats.ok++
@@ -142,6 +146,7 @@ export class Recorder {
         }
         break
       case 'shed':
+        this.shedLatency.recordMs(ms)
         this.totals.shed++
         sample.shed++
         stats.shed++
@@ -216,6 +221,7 @@ export class Recorder {
       },
       goodputObjectiveMs: this.goodputObjectiveMs,
       latency: this.latency.summary(),
+      latencyByOutcome: { ok: this.okLatency.summary(), shed: this.shedLatency.summary() },
       sendLateness: this.sendLateness.summary(),
       queueWait: this.queueWait.summary(),
       status: Object.fromEntries([...this.status.entries()].sort((a, b) => a[0] - b[0])),

@@ -73,6 +73,8 @@ export interface RunResult {
   }
   goodputObjectiveMs: number
   latency: LatencySummary
+  /** Served answers (p95 of admitted requests) and refusals (time to reject), apart. */
+  latencyByOutcome?: { ok: LatencySummary; shed: LatencySummary }
   /** Arrival picked up by the generator later than intended: a high value means the tool, not the server, was slow. */
   sendLateness: LatencySummary
   /** Waiting for a free virtual user or connection, included in `latency`. */
