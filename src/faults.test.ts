@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { createTestDatabase, type TestDatabase } from './testing/backend.js'
+import { createTestDatabase, needsServices, type TestDatabase } from './testing/backend.js'
 import { type FaultProxy, startFaultProxy } from './testing/fault-proxy.js'
 import { type Answer, call, eventually, tally, tokenFor, withDatabase } from './testing/fleet.js'
 import { TEST_SECRET } from './testing/harness.js'
@@ -20,10 +20,8 @@ import {
 } from './testing/processes.js'
 import { type Receiver, startReceiver } from './testing/receiver.js'
 
-const mysqlUrl = process.env['FLOODGATE_TEST_MYSQL_URL']
-const needsMysql = mysqlUrl
-  ? {}
-  : { skip: 'needs MariaDB (and redis-server, nats-server): runs in npm run test:services' }
+// Redis and NATS are private servers the test starts (and kills); only MariaDB is shared.
+const needsMysql = needsServices('mysql')
 
 const STOCK = 250
 const USERS = 200

@@ -9,6 +9,7 @@ import { sql } from 'kysely'
 import {
   createTestDatabase,
   createTestServices,
+  needsServices,
   type TestDatabase,
   type TestServices,
 } from './testing/backend.js'
@@ -18,14 +19,9 @@ import { assertInvariants } from './testing/invariants.js'
 import { type Instance, startInstance } from './testing/processes.js'
 import { type Receiver, startReceiver } from './testing/receiver.js'
 
-const needsServices =
-  process.env['FLOODGATE_TEST_MYSQL_URL'] &&
-  process.env['FLOODGATE_TEST_REDIS_URL'] &&
-  process.env['FLOODGATE_TEST_NATS_URL']
-    ? {}
-    : { skip: 'needs MariaDB, Redis and NATS: runs in npm run test:services' }
+const needsAllServices = needsServices('mysql', 'redis', 'nats')
 
-describe('two instances as separate processes over one MariaDB, Redis and NATS', needsServices, () => {
+describe('two instances as separate processes over one MariaDB, Redis and NATS', needsAllServices, () => {
   let database: TestDatabase
   let services: TestServices
   let receiver: Receiver

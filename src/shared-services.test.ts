@@ -6,15 +6,13 @@ import { createRuntime, type Runtime } from './runtime.js'
 import {
   createTestDatabase,
   createTestServices,
+  needsServices,
   type TestDatabase,
   type TestServices,
 } from './testing/backend.js'
 import { startTestApp, TEST_SECRET, type TestApp, testConfig } from './testing/harness.js'
 
-const needsMysqlAndRedis =
-  process.env['FLOODGATE_TEST_MYSQL_URL'] && process.env['FLOODGATE_TEST_REDIS_URL']
-    ? {}
-    : { skip: 'needs MariaDB and Redis: runs in npm run test:services' }
+const needsMysqlAndRedis = needsServices('mysql', 'redis')
 
 describe('with Redis and NATS unreachable', () => {
   let t: TestApp

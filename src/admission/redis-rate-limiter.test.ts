@@ -2,14 +2,12 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { ManualClock } from '../platform/clock/index.js'
 import { connectRedis, type RedisHandle, waitUntilReady } from '../platform/redis/index.js'
-import { createTestServices, type TestServices } from '../testing/backend.js'
+import { createTestServices, needsServices, type TestServices } from '../testing/backend.js'
 import { freePort } from '../testing/processes.js'
 import { LocalRateLimiter } from './rate-limiter.js'
 import { RedisRateLimiter } from './redis-rate-limiter.js'
 
-const needsRedis = process.env['FLOODGATE_TEST_REDIS_URL']
-  ? {}
-  : { skip: 'needs Redis: runs in npm run test:services' }
+const needsRedis = needsServices('redis')
 
 describe('rate limits shared through Redis', needsRedis, () => {
   let services: TestServices

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, test } from 'node:test'
 import { sql } from 'kysely'
 import { deleteKeys } from '../platform/redis/index.js'
+import { needsServices } from '../testing/backend.js'
 import { startTestApp, type TestApp } from '../testing/harness.js'
 
-const needsRedis = process.env['FLOODGATE_TEST_REDIS_URL']
-  ? {}
-  : { skip: 'needs Redis: runs in npm run test:services' }
+const needsRedis = needsServices('redis')
 
 describe('the Redis coupon gate', needsRedis, () => {
   let t: TestApp

@@ -2,14 +2,12 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { connectNats, type NatsHandle, waitUntilReady } from '../platform/nats/index.js'
-import { createTestServices, type TestServices } from '../testing/backend.js'
+import { createTestServices, needsServices, type TestServices } from '../testing/backend.js'
 import type { DomainEvent } from './events.js'
 import { JetStreamConsumer } from './jetstream-consumer.js'
 import { JetStreamPublisher } from './jetstream-publisher.js'
 
-const needsNats = process.env['FLOODGATE_TEST_NATS_URL']
-  ? {}
-  : { skip: 'needs NATS with JetStream: runs in npm run test:services' }
+const needsNats = needsServices('nats')
 
 const event = (type: DomainEvent['type'], aggregateId: number): DomainEvent => ({
   id: randomUUID(),

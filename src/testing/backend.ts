@@ -21,6 +21,20 @@ export const needsServerDatabase = serverUrl
   ? {}
   : { skip: 'needs a shared server database: runs in npm run test:mysql' }
 
+const configured = { mysql: serverUrl, redis: redisUrl, nats: natsUrl }
+const names = { mysql: 'MariaDB', redis: 'Redis', nats: 'NATS with JetStream' }
+
+/**
+ * Options for a test that needs these production services: it runs in `npm run test:services`
+ * (CI makes that pass required) and says what it skipped everywhere else.
+ */
+export function needsServices(...services: (keyof typeof configured)[]): { skip?: string } {
+  const missing = services.filter((s) => !configured[s])
+  return missing.length === 0
+    ? {}
+    : { skip: `needs ${services.map((s) => names[s]).join(', ')}: runs in npm run test:services` }
+}
+
 export interface TestDatabase {
   url: string
   drop(): Promise<void>
