@@ -11,4 +11,10 @@ export { type LoadTestPlan, planStages, runLoadTest } from './run-load-test.js'
 export * from './scenarios/index.js'
 export { createArrivals, profileAt, type Stage, scaleStages, totalDurationSec } from './scheduler/index.js'
 export { evaluateSlo, goodputObjectiveMs, type Objective, parseSlo } from './slo.js'
-export { LatencyHistogram, Recorder, type RunResult } from './stats/index.js'
+export {
+  LatencyHistogram,
+  Recorder,
+  type RunResult,
+  type SecondSample,
+  type StepResult,
+} from './stats/index.js'

@@ -17,6 +17,8 @@ export interface Fleet {
   instances: ServerProcess[]
   databaseUrl: string
   adminToken: string
+  /** The instances' JWT secret, for tools that mint their own users' tokens. */
+  secret: string
   buyers: { userId: number; token: string }[]
   query<T>(text: string, params?: unknown[]): Promise<T[]>
   close(): Promise<void>
@@ -100,6 +102,7 @@ export async function openFleet(opts: FleetOptions): Promise<Fleet> {
       instances,
       databaseUrl,
       adminToken,
+      secret,
       buyers,
       query: async <T>(text: string, params: unknown[] = []) => (await db.query(text, params))[0] as T[],
       close: async () => {

@@ -1,0 +1,509 @@
+/**
+ * The overload proof: `npm run bench:overload [-- --mode embedded|production|both] [--quick]`.
+ *
+ * For each mode, two fresh servers side by side (admission on, and `FLOODGATE_ADMISSION=off`):
+ * 1. capacity C: the sale mix offered at a rate growing 25 % a step until the SLO (p95 < 300 ms,
+ *    errors < 1 %, refusals < 1 %) fails; C is the highest goodput that held on either server;
+ * 2. the blackfriday spike at 3x C with 2,800 connections against the unprotected server, then the
+ *    protected one;
+ * 3. the same spike at 10x C against the protected server (the generator shares the two cores:
+ *    the factor it really reached is reported);
+ * 4. what a refusal costs in server CPU, against a served request at capacity.
+ * Results go to docs/benchmarks.md (section `overload`), HTML reports to docs/overload/.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import {
+  type Journey,
+  type RunResult,
+  renderCompare,
+  renderReport,
+  runLoadTest,
+  type ScenarioData,
+  type Stage,
+  saleMix,
+  type VirtualUser,
+} from '../loadtest/index.js'
+import { prepareData } from '../loadtest/prepare/index.js'
+import { makeUsers } from '../loadtest/users.js'
+import { type CpuSample, sampleCpu } from './lib/cpu.js'
+import { describeEnvironment } from './lib/environment.js'
+import {
+  connectionErrors,
+  isBrowsing,
+  isCheckout,
+  perSecond,
+  recovery,
+  secondsIn,
+  tally,
+  type Window,
+} from './lib/overload-analysis.js'
+import { type Mode, startTarget, type Target } from './lib/overload-target.js'
+import { type Check, fmt, writeSection } from './lib/report.js'
+import { ROOT } from './lib/server.js'
+
+const SLO = 'p95<300ms,errors<1%,shed<1%'
+const OBJECTIVE_MS = 300
+const PEAK_USERS = 2800
+const BASE_USERS = 200
+const TIMEOUT_MS = 10_000
+const FIRST_USER = 100_001
+
+interface Settings {
+  quick: boolean
+  capacityStart: number
+  stepSec: number
+  /** Durations of blackfriday's stages, squeezed: before, rush, sale, winding down, after. */
+  shape: [number, number, number, number, number]
+  factor: number
+  maxFactor: number
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`)
+
+interface Loaded {
+  target: Target
+  data: ScenarioData
+  users: VirtualUser[]
+}
+
+async function load(target: Target): Promise<Loaded> {
+  const ttlSeconds = 4 * 3600
+  const data = await prepareData({
+    target: target.url,
+    spec: { products: 20 },
+    firstUserId: FIRST_USER,
+    users: PEAK_USERS,
+    points: 1_000_000,
+    adminId: 1000,
+    ttlSeconds,
+    secret: target.secret,
+    quiet: true,
+  })
+  const users = await makeUsers(FIRST_USER, PEAK_USERS, { ttlSeconds, secret: target.secret })
+  return { target, data, users }
+}
+
+/** A run with CPU read each second: `cpu[t]` holds the CPU seconds used up to second t. */
+async function run(
+  on: Loaded,
+  name: string,
+  stages: Stage[],
+  thinkMs: [number, number],
+  journeys: Journey[] = saleMix(),
+): Promise<{ result: RunResult; cpu: CpuSample[] }> {
+  const connections = Math.max(
+    ...stages.flatMap((s) => (typeof s.users === 'number' ? [s.users] : [s.users.from, s.users.to])),
+  )
+  const cpu: CpuSample[] = [sampleCpu(on.target.pid)]
+  const result = await runLoadTest({
+    target: on.target.url,
+    scenarioName: name,
+    stages,
+    journeys,
+    thinkMs,
+    connections,
+    timeoutMs: TIMEOUT_MS,
+    slo: SLO,
+    data: on.data,
+    users: on.users,
+    onSecond: (live) => {
+      cpu[live.elapsedSec] = sampleCpu(on.target.pid)
+    },
+  })
+  return { result, cpu }
+}
+
+/** CPU seconds used over a window: by the server, by this process (the generator), by the machine. */
+const cpuOver = (
+  cpu: CpuSample[],
+  w: Window,
+  who: 'server' | 'self' | 'machine' = 'server',
+): number | undefined => {
+  const a = cpu[w.from]
+  const b = cpu[w.to]
+  return a === undefined || b === undefined ? undefined : b[who] - a[who]
+}
+
+/** Cores busy on average over a window (1.00 = one core the whole time). */
+const cores = (cpu: CpuSample[], w: Window, who: 'server' | 'self' | 'machine') => {
+  const used = cpuOver(cpu, w, who)
+  return used === undefined ? 'n/a' : fmt.cores(used / (w.to - w.from))
+}
+
+interface Step {
+  rate: number
+  goodput: number
+  p95: number
+  pass: boolean
+  /** Server CPU seconds per answer on the plateau. */
+  cpuPerAnswer: number | undefined
+}
+
+/** Capacity: the highest plateau goodput of a step that met the SLO. */
+async function capacity(on: Loaded, s: Settings): Promise<{ best: Step | undefined; steps: Step[] }> {
+  const steps: Step[] = []
+  const ramp = 2
+  for (let rate = s.capacityStart; rate < 50_000; rate = Math.round(rate * 1.25)) {
+    const users = Math.min(PEAK_USERS, rate + 50)
+    const { result, cpu } = await run(
+      on,
+      `capacity@${rate}`,
+      [
+        { durationSec: ramp, rate: { from: rate / 2, to: rate }, users },
+        { durationSec: s.stepSec, rate, users },
+      ],
+      [0, 0],
+    )
+    const plateau = { from: ramp + 1, to: ramp + s.stepSec }
+    const serverCpu = cpuOver(cpu, plateau)
+    const answers = perSecond(result, plateau, 'completed') * (plateau.to - plateau.from)
+    const step: Step = {
+      rate,
+      goodput: perSecond(result, plateau, 'goodput'),
+      p95: result.latency.p95,
+      pass: result.slo?.pass ?? false,
+      cpuPerAnswer: serverCpu === undefined || answers === 0 ? undefined : serverCpu / answers,
+    }
+    steps.push(step)
+    log(
+      `  ${on.target.admission ? 'on ' : 'off'} ${String(rate).padStart(6)}/s  goodput ${step.goodput.toFixed(0).padStart(6)}/s  p95 ${step.p95.toFixed(1).padStart(7)} ms  errors ${(result.totals.errorRate * 100).toFixed(2)}%  shed ${(result.totals.shedRate * 100).toFixed(2)}%  lateness p99 ${result.sendLateness.p99} ms  ${step.pass ? 'pass' : 'FAIL'}`,
+    )
+    if (!step.pass) break
+  }
+  const passed = steps.filter((x) => x.pass)
+  const best = passed.reduce<Step | undefined>((b, x) => (!b || x.goodput > b.goodput ? x : b), undefined)
+  return { best, steps }
+}
+
+/**
+ * Blackfriday's shape (steady, rush, sale, winding down, after) with the sale at `factor` x C and
+ * 2,800 users; before and after at C/3 with 200 users. Think time keeps blackfriday's spread,
+ * shortened where needed so the users can carry the rate (else the generator, not the server,
+ * would make arrivals wait).
+ */
+export function spikePlan(c: number, factor: number, s: Settings) {
+  const base = c / 3
+  const peak = c * factor
+  const [before, rush, sale, winding, after] = s.shape
+  const stages: Stage[] = [
+    { label: 'before the sale', durationSec: before, rate: base, users: BASE_USERS },
+    {
+      label: 'T0: the rush',
+      durationSec: rush,
+      rate: { from: base, to: peak },
+      users: { from: BASE_USERS, to: PEAK_USERS },
+    },
+    { label: 'the sale', durationSec: sale, rate: peak, users: PEAK_USERS },
+    {
+      label: 'winding down',
+      durationSec: winding,
+      rate: { from: peak, to: base },
+      users: { from: PEAK_USERS, to: BASE_USERS },
+    },
+    { label: 'after', durationSec: after, rate: base, users: BASE_USERS },
+  ]
+  // Mean think time at most half of what the tightest stage allows (users / rate), minus a
+  // latency allowance; blackfriday's own is 1.75 s (0.5 to 3 s).
+  const room = Math.min(BASE_USERS / base, PEAK_USERS / peak) / 2 - 0.1
+  const mean = Math.max(0, Math.min(1.75, room))
+  const thinkMs: [number, number] = [
+    Math.round((mean * 1000 * 2 * 500) / 3500),
+    Math.round((mean * 1000 * 2 * 3000) / 3500),
+  ]
+  const saleWindow: Window = { from: before + rush, to: before + rush + sale }
+  return {
+    stages,
+    thinkMs,
+    baseline: { from: Math.min(5, before - 1), to: before } as Window,
+    sale: saleWindow,
+    spikeEnd: before + rush + sale + winding,
+  }
+}
+
+interface SpikeRun {
+  factor: number
+  result: RunResult
+  cpu: CpuSample[]
+  plan: ReturnType<typeof spikePlan>
+}
+
+async function spike(on: Loaded, c: number, factor: number, s: Settings): Promise<SpikeRun> {
+  const plan = spikePlan(c, factor, s)
+  const label = `blackfriday at ${factor}x C (${on.target.mode}, admission ${on.target.admission ? 'on' : 'off'})`
+  log(`  ${label}: sale at ${Math.round(c * factor)}/s, think ${plan.thinkMs[0]}-${plan.thinkMs[1]} ms`)
+  const { result, cpu } = await run(on, label, plan.stages, plan.thinkMs)
+  const sale = plan.sale
+  log(
+    `    sale goodput ${perSecond(result, sale, 'goodput').toFixed(0)}/s  sent ${perSecond(result, sale, 'sent').toFixed(0)}/s  shed ${result.totals.shed}  errors ${result.totals.errors}  no answer ${JSON.stringify(result.failures)}  served p95 ${result.latencyByOutcome?.ok.p95} ms  reject p99 ${result.latencyByOutcome?.shed.p99} ms  lateness p99 ${result.sendLateness.p99} ms`,
+  )
+  return { factor, result, cpu, plan }
+}
+
+/** What a refusal costs: every client limited to one request per 1,000 s, the sale mix at `rate`. */
+async function refusalCost(mode: Mode, rate: number, s: Settings) {
+  const target = await startTarget(mode, true, {
+    RATE_LIMIT_USER_RATE: '0.001',
+    RATE_LIMIT_USER_BURST: '1',
+    RATE_LIMIT_IP_RATE: '0.001',
+    RATE_LIMIT_IP_BURST: '1',
+  })
+  try {
+    // Seeding charges every user once (an admin, not limited); that spends nobody's burst.
+    const on = await load(target)
+    const users = Math.min(PEAK_USERS, rate + 50)
+    const ramp = 2
+    const { result, cpu } = await run(
+      on,
+      `refusals@${rate}`,
+      [
+        { durationSec: ramp, rate: { from: rate / 2, to: rate }, users },
+        { durationSec: s.stepSec, rate, users },
+      ],
+      [0, 0],
+    )
+    const plateau = { from: ramp + 1, to: ramp + s.stepSec }
+    const seconds = secondsIn(result, plateau)
+    const answers = seconds.reduce((sum, x) => sum + x.completed, 0)
+    const refused = seconds.reduce((sum, x) => sum + x.shed, 0)
+    const serverCpu = cpuOver(cpu, plateau) ?? Number.NaN
+    return { cpuPerAnswer: serverCpu / answers, refusedShare: refused / Math.max(1, answers), answers }
+  } finally {
+    await target.stop()
+  }
+}
+
+interface ModeOutcome {
+  mode: Mode
+  c: number
+  capacityOn: Step[]
+  capacityOff: Step[]
+  servedCpu: number | undefined
+  refusal: Awaited<ReturnType<typeof refusalCost>>
+  unprotected: SpikeRun
+  protected: SpikeRun
+  beyond: SpikeRun
+}
+
+async function proveMode(mode: Mode, s: Settings): Promise<ModeOutcome> {
+  log(`\n${mode}: starting two servers (admission on, admission off) and seeding ${PEAK_USERS} users each`)
+  const on = await load(await startTarget(mode, true))
+  const off = await load(await startTarget(mode, false)).catch(async (error) => {
+    await on.target.stop()
+    throw error
+  })
+  try {
+    log(`${mode}: capacity (SLO ${SLO})`)
+    const capOn = await capacity(on, s)
+    const capOff = await capacity(off, s)
+    const c = Math.max(capOn.best?.goodput ?? 0, capOff.best?.goodput ?? 0)
+    if (c === 0) throw new Error(`${mode}: the SLO failed at the first step; lower the start rate`)
+    log(`${mode}: C = ${c.toFixed(0)} req/s`)
+    const unprotected = await spike(off, c, s.factor, s)
+    await off.target.stop()
+    const protectedRun = await spike(on, c, s.factor, s)
+    const beyond = await spike(on, c, s.maxFactor, s)
+    await on.target.stop()
+    const refusal = await refusalCost(mode, Math.round(c), s)
+    return {
+      mode,
+      c,
+      capacityOn: capOn.steps,
+      capacityOff: capOff.steps,
+      servedCpu: capOn.best?.cpuPerAnswer,
+      refusal,
+      unprotected,
+      protected: protectedRun,
+      beyond,
+    }
+  } finally {
+    await on.target.stop()
+    await off.target.stop()
+  }
+}
+
+function checksFor(o: ModeOutcome): Check[] {
+  const p = o.protected.result
+  const u = o.unprotected.result
+  const sale = o.protected.plan.sale
+  const goodput = perSecond(p, sale, 'goodput')
+  const unprotectedGoodput = perSecond(u, o.unprotected.plan.sale, 'goodput')
+  const checkout = tally(p, isCheckout)
+  const rec = recovery(p, o.protected.plan.baseline, o.protected.plan.spikeEnd)
+  const conn = connectionErrors(p)
+  const ok = p.latencyByOutcome?.ok
+  const shed = p.latencyByOutcome?.shed
+  const refusalShare = o.servedCpu ? o.refusal.cpuPerAnswer / o.servedCpu : Number.NaN
+  const perf = (metric: string, measured: string, target: string, pass: boolean): Check => ({
+    metric: `${o.mode}: ${metric}`,
+    measured,
+    target,
+    pass,
+    kind: 'performance',
+  })
+  return [
+    perf('client connection errors at 3x C (resets, refused, timeouts)', fmt.int(conn), '0', conn === 0),
+    perf(
+      'goodput during the sale at 3x C',
+      `${fmt.int(goodput)}/s = ${fmt.pct(goodput / o.c)} of C`,
+      '≥ 85% of C',
+      goodput >= 0.85 * o.c,
+    ),
+    perf(
+      'goodput vs the unprotected run',
+      `${(goodput / Math.max(1, unprotectedGoodput)).toFixed(1)}x (${fmt.int(unprotectedGoodput)}/s off)`,
+      '≥ 3x',
+      goodput >= 3 * unprotectedGoodput,
+    ),
+    perf(
+      'checkout succeeded (orders, payments, cancels)',
+      `${(checkout.success * 100).toFixed(2)}% of ${fmt.int(checkout.attempts)}`,
+      '≥ 99%',
+      checkout.success >= 0.99,
+    ),
+    perf('p95 of admitted requests', ok ? fmt.ms(ok.p95) : 'n/a', '< 300 ms', !!ok && ok.p95 < 300),
+    perf(
+      'p99 time to reject',
+      shed && p.totals.shed > 0 ? fmt.ms(shed.p99) : 'nothing refused',
+      '< 10 ms',
+      !!shed && shed.p99 < 10,
+    ),
+    perf(
+      'CPU of a refusal vs an average served request',
+      `${fmt.pct(refusalShare)} (${fmt.us(o.refusal.cpuPerAnswer)} vs ${o.servedCpu ? fmt.us(o.servedCpu) : 'n/a'})`,
+      '< 10%',
+      refusalShare < 0.1,
+    ),
+    perf(
+      'p95 back to its pre-spike level after the spike',
+      rec.seconds === undefined
+        ? 'not within the run'
+        : `${rec.seconds} s (pre-spike p95 ≤ ${fmt.ms(rec.baselineP95)})`,
+      '≤ 5 s',
+      rec.seconds !== undefined && rec.seconds <= 5,
+    ),
+  ]
+}
+
+function factorReached(o: ModeOutcome): number {
+  return perSecond(o.beyond.result, o.beyond.plan.sale, 'sent') / o.c
+}
+
+function describe(o: ModeOutcome, s: Settings): string[] {
+  const lines: string[] = []
+  const row = (r: SpikeRun, name: string) => {
+    const x = r.result
+    const w = r.plan.sale
+    const br = tally(x, isBrowsing)
+    const co = tally(x, isCheckout)
+    return `| ${name} | ${fmt.int(perSecond(x, w, 'sent'))}/s | ${fmt.int(perSecond(x, w, 'goodput'))}/s | ${fmt.int(perSecond(x, w, 'shed'))}/s | ${x.latencyByOutcome ? fmt.ms(x.latencyByOutcome.ok.p95) : 'n/a'} | ${x.totals.shed > 0 && x.latencyByOutcome ? fmt.ms(x.latencyByOutcome.shed.p99) : '-'} | ${fmt.int(x.totals.errors)} | ${fmt.int(connectionErrors(x))} (${fmt.int(x.failures.reset)} / ${fmt.int(x.failures.refused)} / ${fmt.int(x.failures.timeout)}) | ${(co.success * 100).toFixed(1)}% of ${fmt.int(co.attempts)} | ${(br.success * 100).toFixed(1)}% | ${x.sendLateness.p99} ms | ${cores(r.cpu, w, 'server')} / ${cores(r.cpu, w, 'self')} / ${cores(r.cpu, w, 'machine')} |`
+  }
+  lines.push(
+    `#### ${o.mode === 'embedded' ? 'Embedded default (SQLite, one process)' : 'Production mode (MariaDB + Redis, one instance)'}`,
+    '',
+    `Capacity C = **${fmt.int(o.c)} req/s** of goodput (the sale mix, answered OK within ${OBJECTIVE_MS} ms, SLO \`${SLO}\`, ${s.stepSec} s steps, 25 % apart):`,
+    '',
+    '| offered | goodput, admission on | p95 | goodput, admission off | p95 |',
+    '|---|---|---|---|---|',
+  )
+  const rates = [...new Set([...o.capacityOn, ...o.capacityOff].map((x) => x.rate))].sort((a, b) => a - b)
+  for (const rate of rates) {
+    const a = o.capacityOn.find((x) => x.rate === rate)
+    const b = o.capacityOff.find((x) => x.rate === rate)
+    const cell = (x: Step | undefined) =>
+      x ? [`${fmt.int(x.goodput)}/s${x.pass ? '' : ' (SLO failed)'}`, fmt.ms(x.p95)] : ['-', '-']
+    lines.push(`| ${fmt.int(rate)}/s | ${cell(a).join(' | ')} | ${cell(b).join(' | ')} |`)
+  }
+  lines.push(
+    '',
+    'The spike (sale stage averages; latency percentiles and counts over the whole run):',
+    '',
+    '| run | sent | goodput | refused | admitted p95 | reject p99 | other errors | no answer (reset / refused / timeout) | checkout ok | browsing ok | generator lateness p99 | cores: server / generator / machine (of 2) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    row(o.unprotected, `3x C, \`FLOODGATE_ADMISSION=off\``),
+    row(o.protected, '3x C, admission on'),
+    row(o.beyond, `${s.maxFactor}x C, admission on`),
+    '',
+    `Highest factor reached: **${factorReached(o).toFixed(1)}x C** sent during the ${s.maxFactor}x C sale stage (${fmt.int(perSecond(o.beyond.result, o.beyond.plan.sale, 'sent'))}/s of ${fmt.int(o.c * s.maxFactor)}/s asked; the generator shares the two cores with the server${o.mode === 'production' ? ', MariaDB and Redis' : ''}).`,
+    `Refusal cost probe: every client limited to one request per 1,000 s, the sale mix at C: ${(o.refusal.refusedShare * 100).toFixed(1)}% of ${fmt.int(o.refusal.answers)} answers were 429, ${fmt.us(o.refusal.cpuPerAnswer)} of server CPU each; a served request at capacity: ${o.servedCpu ? fmt.us(o.servedCpu) : 'n/a'}.`,
+    `Reports: [protected](overload/${o.mode}-protected.html), [unprotected](overload/${o.mode}-unprotected.html), [side by side](overload/${o.mode}-compare.html), [${s.maxFactor}x C](overload/${o.mode}-${s.maxFactor}x.html).`,
+  )
+  return lines
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2)
+  const { values } = parseArgs({
+    args,
+    options: {
+      mode: { type: 'string', default: 'both' },
+      quick: { type: 'boolean', default: false },
+      'start-rate': { type: 'string' },
+      'max-factor': { type: 'string', default: '10' },
+      'no-write': { type: 'boolean', default: false },
+    },
+  })
+  const modes: Mode[] =
+    values.mode === 'both'
+      ? ['embedded', 'production']
+      : values.mode === 'production'
+        ? ['production']
+        : ['embedded']
+  const s: Settings = {
+    quick: values.quick,
+    capacityStart: Number(values['start-rate'] ?? 200),
+    stepSec: values.quick ? 4 : 8,
+    shape: values.quick ? [8, 4, 12, 2, 10] : [20, 10, 40, 5, 20],
+    factor: 3,
+    maxFactor: Number(values['max-factor']),
+  }
+  const env = describeEnvironment(args)
+  env.command = `npm run bench:overload${args.length ? ` -- ${args.join(' ')}` : ''}`
+  const outcomes: ModeOutcome[] = []
+  for (const mode of modes) outcomes.push(await proveMode(mode, s))
+
+  const checks = outcomes.flatMap(checksFor)
+  for (const c of checks) log(`${c.pass ? 'PASS' : 'MISS'}  ${c.metric}: ${c.measured} (target ${c.target})`)
+  for (const o of outcomes) log(`${o.mode}: highest factor reached ${factorReached(o).toFixed(1)}x C`)
+  if (values['no-write']) return 0
+
+  const dir = path.join(ROOT, 'docs', 'overload')
+  fs.mkdirSync(dir, { recursive: true })
+  for (const o of outcomes) {
+    fs.writeFileSync(path.join(dir, `${o.mode}-protected.html`), renderReport(o.protected.result))
+    fs.writeFileSync(path.join(dir, `${o.mode}-unprotected.html`), renderReport(o.unprotected.result))
+    fs.writeFileSync(path.join(dir, `${o.mode}-${s.maxFactor}x.html`), renderReport(o.beyond.result))
+    fs.writeFileSync(
+      path.join(dir, `${o.mode}-compare.html`),
+      renderCompare(o.unprotected.result, o.protected.result, ['admission off', 'admission on']),
+    )
+  }
+  const body = [
+    `### Latest run${s.quick ? ' (quick: short stages, not comparable)' : ''}`,
+    '',
+    '| | |',
+    '|---|---|',
+    `| Command | \`${env.command}\` |`,
+    `| Commit | \`${env.commit}\` |`,
+    `| Date | ${env.date} |`,
+    `| Machine | ${env.cpuModel}, ${env.cores} cores, ${env.memoryGiB.toFixed(1)} GiB, Node ${env.node}, load average at start ${env.loadAverage} |`,
+    `| Spike | blackfriday's stages squeezed to ${s.shape.join(' / ')} s (before / rush / sale / winding down / after), before and after at C/3 with ${BASE_USERS} users, the sale at 3x C with ${fmt.int(PEAK_USERS)} users and connections; client timeout ${TIMEOUT_MS / 1000} s |`,
+    '',
+    '| Metric | Measured | Target | Result |',
+    '|---|---|---|---|',
+    ...checks.map((c) => `| ${c.metric} | ${c.measured} | ${c.target} | ${c.pass ? 'PASS' : '**MISS**'} |`),
+    ...outcomes.flatMap((o) => ['', ...describe(o, s)]),
+  ].join('\n')
+  writeSection(path.join(ROOT, 'docs', 'benchmarks.md'), 'overload', body, 'Overload protection: the proof')
+  log('written: docs/benchmarks.md (section overload), docs/overload/*.html')
+  return 0
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.exit(2)
+  },
+)
