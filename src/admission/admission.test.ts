@@ -162,8 +162,10 @@ describe('admission over HTTP', () => {
       await t.invariants()
     })
 
-    test('an overloaded server refuses before it parses the body', async () => {
+    test('an overloaded server refuses before it parses the body; catalog reads get their last answer', async () => {
       const limiter = t.runtime.admission!.limiter
+      const fresh = await t.call('GET', '/api/v1/products?limit=3')
+      assert.equal(fresh.statusCode, 200)
       const ticket = hold()
       const standing = limiter.acquire('critical', Number.POSITIVE_INFINITY) as Promise<Ticket>
       t.clock.advance(150) // the queue has stood for longer than CoDel's interval: overload
@@ -178,9 +180,17 @@ describe('admission over HTTP', () => {
       const res = await claim
       assert.equal(res.statusCode, 503, 'refused as overloaded, not as malformed JSON (400)')
       assert.equal(res.json().reason, 'queue_timeout')
-      const reads = await t.call('GET', '/api/v1/products')
+      const reads = await t.call('GET', '/api/v1/products?limit=7')
       assert.equal(reads.json().reason, 'limit', 'in overload a sheddable request is refused on the spot')
       assert.ok(reads.headers['retry-after'])
+      const stale = await t.call('GET', '/api/v1/products?limit=3')
+      assert.equal(stale.statusCode, 200, 'a catalog read answered before gets its last good answer')
+      assert.equal(stale.headers['floodgate-stale'], 'overloaded')
+      assert.equal(stale.body, fresh.body)
+      assert.match(
+        (await t.call('GET', '/metrics')).body,
+        /floodgate_admission_served_stale_total\{class="sheddable"\} 1/,
+      )
       limiter.release(ticket, 'test')
       limiter.release(await standing, 'test')
       assert.equal(limiter.inService, 0)

@@ -59,6 +59,7 @@ export class Admission {
       queueSize: config.queueSize,
       queueTimeoutMs: config.queueTimeoutMs,
       queueTargetMs: config.queueTargetMs,
+      criticalTimeoutMs: config.deadlineMs,
       brake: () => this.brake.engaged(),
       onEvent: (event) => this.emit(event),
     })

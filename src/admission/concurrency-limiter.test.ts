@@ -111,6 +111,51 @@ describe('concurrency limiter', () => {
     assert.deepEqual(outcomes, ['holder started', 'read limit'])
   })
 
+  test('precheck refuses what acquire would refuse at once (a sheddable request in overload), and nothing else', async () => {
+    const { limiter, ask, clock, rejected } = setup({ limit: 1 })
+    await ask('critical', 'holder')
+    limiter.precheck('sheddable') // a busy server without a standing queue: the request may wait
+    void ask('critical', 'waiting')
+    clock.advance(200)
+    assert.throws(() => limiter.precheck('sheddable'), { reason: 'limit' })
+    limiter.precheck('important')
+    limiter.precheck('critical')
+    assert.deepEqual(
+      rejected().map((e) => (e.type === 'rejected' ? `${e.reason} ${e.priority}` : '')),
+      ['limit sheddable'],
+    )
+  })
+
+  test('critical requests wait their own timeout (their deadline), important ones the queue timeout', async () => {
+    const clock = new ManualClock(0)
+    const limiter = new ConcurrencyLimiter({
+      limit: new GradientLimit({ initial: 1, min: 1, max: 1 }),
+      now: () => clock.now(),
+      queueSize: 10,
+      queueTimeoutMs: 250,
+      queueTargetMs: 5,
+      criticalTimeoutMs: 2_000,
+    })
+    const holder = limiter.acquire('critical', 10_000) as Ticket
+    const outcomes: string[] = []
+    const track = (name: string, p: Ticket | Promise<Ticket>) =>
+      Promise.resolve(p).then(
+        () => outcomes.push(`${name} started`),
+        (e: Rejection) => outcomes.push(`${name} ${e.reason}`),
+      )
+    const order = track('order', limiter.acquire('critical', 10_000))
+    const claim = track('claim', limiter.acquire('important', 10_000))
+    clock.advance(300)
+    limiter.expire()
+    await claim
+    assert.deepEqual(outcomes, ['claim queue_timeout'])
+    clock.advance(1_000)
+    limiter.expire()
+    limiter.release(holder, 'r')
+    await order
+    assert.deepEqual(outcomes, ['claim queue_timeout', 'order started'])
+  })
+
   test('a request whose deadline passed while queued is dropped before it starts', async () => {
     const { limiter, ask, outcomes, clock } = setup({ limit: 1 })
     const holder = (await ask('critical', 'holder'))!
@@ -186,7 +231,7 @@ describe('concurrency limiter', () => {
 
   test('a release without a route (batched work) frees its slot but does not steer the limit', () => {
     const clock = new ManualClock(0)
-    const limit = new GradientLimit({ initial: 20, min: 4, max: 100, minSamples: 1, windowMs: 1 })
+    const limit = new GradientLimit({ initial: 20, min: 4, max: 100, minSamples: 1, windowMs: 1, floorMs: 1 })
     const limiter = new ConcurrencyLimiter({
       limit,
       now: () => clock.now(),

@@ -4,11 +4,12 @@
  *
  * The queue is adaptive LIFO with CoDel-style timeouts ("Fail at Scale",
  * https://queue.acm.org/detail.cfm?id=2839461; CoDel, https://queue.acm.org/detail.cfm?id=2209336):
- * while it drains (it was empty within the last `intervalMs`) it is FIFO and anyone may wait up to
- * `queueTimeoutMs`. Once it stands longer than that it is an overload, not a burst: it turns LIFO
- * (the newest request's client is the one still waiting), sheddable requests are refused instead
- * of queued, important ones wait at most `queueTargetMs` and only critical ones keep the full
- * timeout. Every request also carries a deadline; one that passed is dropped before it starts.
+ * while it drains (it was empty within the last `intervalMs`) it is FIFO and critical and important
+ * requests may wait up to `queueTimeoutMs`, sheddable ones (browsing) only `queueTargetMs`. Once it
+ * stands longer than that it is an overload, not a burst: it turns LIFO (the newest request's
+ * client is the one still waiting), sheddable requests are refused instead of queued, important
+ * ones wait at most `queueTargetMs`, and critical ones (checkout) keep waiting up to
+ * `criticalTimeoutMs` (their deadline). Every request also carries a deadline; one that passed is dropped before it starts.
  */
 import type { AdmissionListener, RejectReason } from './events.js'
 import { Rejection } from './events.js'
@@ -21,6 +22,11 @@ export interface ConcurrencyLimiterOptions {
   queueSize: number
   queueTimeoutMs: number
   queueTargetMs: number
+  /**
+   * How long critical requests (checkout) may wait, overload or not; default `queueTimeoutMs`.
+   * Admission gives them their whole deadline: an order that waits a second beats a refused one.
+   */
+  criticalTimeoutMs?: number
   /** How long the queue may stand before it counts as an overload (CoDel's interval). */
   intervalMs?: number
   /** Whether to refuse a sheddable request because the event loop is saturated. */
@@ -80,6 +86,15 @@ export class ConcurrencyLimiter {
   }
 
   /**
+   * Throws the `Rejection` that `acquire` would throw at once for a sheddable request under
+   * overload, so callers can refuse it before dearer checks (a rate limit's Redis round trip).
+   */
+  precheck(priority: PriorityClass, now = this.o.now()): void {
+    if (priority === 'sheddable' && this.overloaded(now) && !this.mayStart(priority))
+      throw this.refuse('limit', priority)
+  }
+
+  /**
    * Admits a request of `priority` that must start before `deadline`: a ticket now, a promise of
    * one after a wait, or a `Rejection` thrown at once.
    */
@@ -130,8 +145,11 @@ export class ConcurrencyLimiter {
   }
 
   private timeout(priority: PriorityClass, now: number): number {
-    if (priority === 'critical' || !this.overloaded(now)) return this.o.queueTimeoutMs
-    return priority === 'important' ? this.o.queueTargetMs : 0
+    // Browsing never waits long: its last good answer (stale.ts) or a quick 503 with Retry-After
+    // serves a shopper better than a slow page, and its slot is what checkout borrows.
+    if (priority === 'sheddable') return this.o.queueTargetMs
+    if (priority === 'critical') return this.o.criticalTimeoutMs ?? this.o.queueTimeoutMs
+    return this.overloaded(now) ? this.o.queueTargetMs : this.o.queueTimeoutMs
   }
 
   /** Whether anyone of this class or a higher one is waiting (they go first). */

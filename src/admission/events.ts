@@ -8,6 +8,8 @@ export type AdmissionEvent =
   | { type: 'rejected'; reason: RejectReason; priority: PriorityClass }
   | { type: 'admitted'; priority: PriorityClass; waitedMs: number }
   | { type: 'rate_limited'; scope: RateLimitScope }
+  /** A rejected catalog read was answered with its last good answer instead of a 503. */
+  | { type: 'stale'; priority: PriorityClass }
 
 export type AdmissionListener = (event: AdmissionEvent) => void
 

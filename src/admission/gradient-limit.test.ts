@@ -7,7 +7,7 @@ import { GradientLimit } from './gradient-limit.js'
  * beyond that they share it, so latency grows in proportion (a CPU or a connection pool). Demand
  * always exceeds the limit (a sale), so the limit alone decides how many are in service.
  */
-function simulate(limit: GradientLimit, phases: { capacity: number; ms: number }[], baseMs = 10) {
+function simulate(limit: GradientLimit, phases: { capacity: number; ms: number }[], baseMs = 30) {
   const trace: { t: number; limit: number }[] = []
   let t = 0
   let owed = 0
@@ -92,22 +92,39 @@ describe('gradient limit', () => {
 
   test('the no-load latency is forgotten after its window, so a slower baseline is learned', () => {
     const limit = new GradientLimit({ initial: 100, noLoadWindowMs: 10_000 })
-    for (let t = 0; t < 1_000; t++) limit.sample(t, 'read', 2)
-    // The database got slower for good: 10 ms is the new no-load latency.
+    for (let t = 0; t < 1_000; t++) limit.sample(t, 'read', 30)
+    // The database got slower for good: 150 ms is the new no-load latency.
     let t = 1_000
     for (; t < 6_000; t++) {
       limit.started(100)
       limit.notePressure()
-      limit.sample(t, 'read', 10)
+      limit.sample(t, 'read', 150)
     }
     const shrunk = limit.limit
     for (; t < 30_000; t++) {
       limit.started(limit.limit)
       limit.notePressure()
-      limit.sample(t, 'read', 10)
+      limit.sample(t, 'read', 150)
     }
     assert.ok(shrunk < 100, `shrank at first: ${shrunk}`)
     assert.ok(limit.limit > shrunk, `recovered once 10 ms was the norm: ${limit.limit}`)
+  })
+
+  test('latency under the floor is no congestion: 4 ms orders taking 20 ms do not shrink the limit', () => {
+    const limit = new GradientLimit({ initial: 50 })
+    for (let t = 0; t < 2_000; t++) {
+      limit.started(50)
+      limit.notePressure()
+      limit.sample(t, 'order', t < 100 ? 4 : 20)
+    }
+    const grown = limit.limit
+    assert.ok(grown >= 50, `kept or grew: ${grown}`)
+    for (let t = 2_000; t < 4_000; t++) {
+      limit.started(limit.limit)
+      limit.notePressure()
+      limit.sample(t, 'order', 200)
+    }
+    assert.ok(limit.limit < grown / 2, `while 200 ms is congestion: ${grown} -> ${limit.limit}`)
   })
 
   test('stays within min and max', () => {

@@ -19,7 +19,7 @@ import { type RateLimitScope, Rejection, type RejectReason } from './events.js'
 import { defaultPriority, type PriorityClass } from './priority.js'
 import type { RateDecision, RateLimiter } from './rate-limiter.js'
 import { rateLimitedError, refuse } from './refusal.js'
-import { StaleStore, serveStale } from './stale.js'
+import { StaleStore, sendStale, serveStale } from './stale.js'
 
 const kArrival = Symbol('floodgate.arrival')
 const kTicket = Symbol('floodgate.ticket')
@@ -75,24 +75,42 @@ export function registerAdmission(app: FastifyInstance, admission: Admission): v
   app.addHook('onRoute', (route) => {
     if (!admitted(route)) return
     serveStale(route, admission, stale)
+    // A catalog read the server has no room for gets its last good answer rather than a 503.
+    const refuseOrStale = (request: FastifyRequest, reply: FastifyReply, rejection: Rejection) => {
+      const served = route.config?.stale
+        ? sendStale(request, reply, stale, admission, 'overloaded')
+        : undefined
+      if (served) {
+        admission.emit({ type: 'stale', priority })
+        return served
+      }
+      return refuse(reply, overloaded[rejection.reason])
+    }
     const priority = priorityOf(route)
     for (const method of ([] as string[]).concat(route.method))
       admission.routes.set(`${method} ${route.url}`, priority)
     declareRefusals(route)
     addRouteHook(route, 'onRequest', 'admission', async (request: FastifyRequest, reply: FastifyReply) => {
       const user = request.principal?.userId
+      const arrival = request[kArrival] ?? admission.clock.now()
       // Operators are not throttled like shoppers: seeding a sale or granting compensation to
       // thousands of users is their job. They still pass the concurrency limit below.
       if (admission.userLimiter && user !== undefined && request.principal?.role !== 'admin') {
+        // A request the limiter refuses anyway is refused before the limit's Redis round trip.
+        try {
+          admission.limiter.precheck(priority)
+        } catch (error) {
+          if (error instanceof Rejection) return refuseOrStale(request, reply, error)
+          throw error
+        }
         const refused = await limit(admission, admission.userLimiter, 'user', String(user), reply)
         if (refused) return refused
       }
-      const arrival = request[kArrival] ?? admission.clock.now()
       try {
         const pending = admission.limiter.acquire(priority, arrival + admission.config.deadlineMs)
         request[kTicket] = pending instanceof Promise ? await pending : pending
       } catch (error) {
-        if (error instanceof Rejection) return refuse(reply, overloaded[error.reason])
+        if (error instanceof Rejection) return refuseOrStale(request, reply, error)
         throw error
       }
       // 'close' also fires when the client went away, when fastify's onResponse never runs; a write

@@ -65,7 +65,7 @@ export function registerAdmissionMetrics(
   })
   const rejected = new Counter({
     name: 'floodgate_admission_rejected_total',
-    help: 'Requests refused with 503 OVERLOADED, by reason and priority class',
+    help: 'Requests admission did not serve, by reason and priority class: a 503 OVERLOADED, or for a catalog read its last good answer (floodgate_admission_served_stale_total)',
     labelNames: ['reason', 'class'] as const,
     registers: [registry],
   })
@@ -82,11 +82,18 @@ export function registerAdmissionMetrics(
     labelNames: ['scope'] as const,
     registers: [registry],
   })
+  const servedStale = new Counter({
+    name: 'floodgate_admission_served_stale_total',
+    help: 'Rejected catalog reads answered with their last good answer (Floodgate-Stale: overloaded) instead of a 503, by priority class',
+    labelNames: ['class'] as const,
+    registers: [registry],
+  })
   // Every admitted request is observed (most with 0 s), so the histogram's quantiles are honest.
   const queueByClass = new Map(priorityClasses.map((c) => [c, queueSeconds.labels({ class: c })]))
   admission.on((event) => {
     if (event.type === 'admitted') queueByClass.get(event.priority)!.observe(event.waitedMs / 1000)
     else if (event.type === 'rejected') rejected.inc({ reason: event.reason, class: event.priority })
+    else if (event.type === 'stale') servedStale.inc({ class: event.priority })
     else rateLimited.inc({ scope: event.scope })
   })
 }

@@ -1,10 +1,12 @@
 /**
  * Stale-if-error for the catalog (RFC 5861's idea, in the server): routes that declare
  * `config.stale: true` keep their last good answer per URL; while the database breaker is open, or
- * when a read fails because the database is unavailable or saturated (pool acquire timeout), the
- * last good answer is served instead, marked with `Age` and `Floodgate-Stale`. A shop showing
- * minutes-old stock sells; a shop showing errors does not. The store is bounded (least recently
- * used URLs are dropped), and an answer is never older than `maxAgeMs`.
+ * when a read fails because the database is unavailable or saturated (pool acquire timeout), or
+ * when admission would refuse the read (overload), the last good answer is served instead, marked
+ * with `Age` and `Floodgate-Stale`. A shop showing minutes-old stock sells; a shop showing errors
+ * does not, and a stored answer costs no more to send than a refusal. Orders check live stock, so
+ * a stale page never oversells. The store is bounded (least recently used URLs are dropped), and an
+ * answer is never older than `maxAgeMs`.
  */
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { errorHandler, toAppError } from '../http/problem.js'
@@ -64,16 +66,26 @@ export function serveStale(route: RouteOptions, admission: Admission, store: Sta
   // Before any work: with the breaker open the database would only make the reader wait.
   addRouteHook(route, 'onRequest', 'stale-open', async (request: FastifyRequest, reply: FastifyReply) => {
     if (admission.database.state !== 'open') return
-    return sendStale(request, reply, store, admission)
+    return sendStale(request, reply, store, admission, 'database unavailable')
   })
   route.errorHandler = (error, request, reply) => {
-    if (toAppError(error).code === 'DATABASE_UNAVAILABLE' && sendStale(request, reply, store, admission))
+    if (
+      toAppError(error).code === 'DATABASE_UNAVAILABLE' &&
+      sendStale(request, reply, store, admission, 'database unavailable')
+    )
       return
     return errorHandler(error, request, reply)
   }
 }
 
-function sendStale(request: FastifyRequest, reply: FastifyReply, store: StaleStore, admission: Admission) {
+/** Sends the stored answer for this URL, if there is one; undefined otherwise. */
+export function sendStale(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  store: StaleStore,
+  admission: Admission,
+  why: 'database unavailable' | 'overloaded',
+) {
   const stored = store.get(request.url)
   if (!stored) return undefined
   ;(request as FastifyRequest & { [kServedStale]?: boolean })[kServedStale] = true
@@ -82,6 +94,6 @@ function sendStale(request: FastifyRequest, reply: FastifyReply, store: StaleSto
     .code(200)
     .header('content-type', stored.type)
     .header('age', String(age))
-    .header('floodgate-stale', 'database unavailable')
+    .header('floodgate-stale', why)
     .send(stored.body)
 }

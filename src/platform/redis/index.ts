@@ -33,6 +33,9 @@ export function connectRedis(opts: RedisOptions): RedisHandle {
     // Keep trying in the background; meanwhile every command fails at once and callers bypass Redis.
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
     lazyConnect: false,
+    // Commands issued in one turn of the event loop leave in one write: under a sale every request
+    // asks Redis something (a rate limit, a cache), and a system call per command is what costs.
+    enableAutoPipelining: true,
   })
   // ioredis reports connection trouble as 'error' events; one line per outage, not one per retry.
   let reported = false
