@@ -11,7 +11,9 @@
  * 4. what a refusal costs in server CPU, against a served request at capacity.
  * Results go to docs/benchmarks.md (section `overload`), HTML reports to docs/overload/.
  */
+import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import {
@@ -58,6 +60,8 @@ interface Settings {
   shape: [number, number, number, number, number]
   factor: number
   maxFactor: number
+  /** Cores the servers are pinned to (the generator keeps the others); undefined: not pinned. */
+  serverCpus: string | undefined
 }
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
@@ -243,12 +247,18 @@ async function spike(on: Loaded, c: number, factor: number, s: Settings): Promis
 
 /** What a refusal costs: every client limited to one request per 1,000 s, the sale mix at `rate`. */
 async function refusalCost(mode: Mode, rate: number, s: Settings) {
-  const target = await startTarget(mode, true, {
-    RATE_LIMIT_USER_RATE: '0.001',
-    RATE_LIMIT_USER_BURST: '1',
-    RATE_LIMIT_IP_RATE: '0.001',
-    RATE_LIMIT_IP_BURST: '1',
-  })
+  const target = await startTarget(
+    mode,
+    true,
+    {
+      RATE_LIMIT_USER_RATE: '0.001',
+      RATE_LIMIT_USER_BURST: '1',
+      RATE_LIMIT_IP_RATE: '0.001',
+      RATE_LIMIT_IP_BURST: '1',
+    },
+    [],
+    s.serverCpus,
+  )
   try {
     // Seeding charges every user once (an admin, not limited); that spends nobody's burst.
     const on = await load(target)
@@ -288,8 +298,8 @@ interface ModeOutcome {
 
 async function proveMode(mode: Mode, s: Settings): Promise<ModeOutcome> {
   log(`\n${mode}: starting two servers (admission on, admission off) and seeding ${PEAK_USERS} users each`)
-  const on = await load(await startTarget(mode, true))
-  const off = await load(await startTarget(mode, false)).catch(async (error) => {
+  const on = await load(await startTarget(mode, true, {}, [], s.serverCpus))
+  const off = await load(await startTarget(mode, false, {}, [], s.serverCpus)).catch(async (error) => {
     await on.target.stop()
     throw error
   })
@@ -442,8 +452,18 @@ async function main(): Promise<number> {
       'start-rate': { type: 'string' },
       'max-factor': { type: 'string', default: '10' },
       'no-write': { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false },
     },
   })
+  // The server gets the last core, this process (the generator) the others: the server's budget
+  // is then the same at capacity and in the spike, where an unpinned generator would take more of
+  // it the more it sends. MariaDB and Redis float.
+  const cores = os.availableParallelism()
+  let serverCpus: string | undefined
+  if (!values['no-pin'] && cores >= 2) {
+    serverCpus = String(cores - 1)
+    execFileSync('taskset', ['-a', '-cp', `0-${cores - 2}`, String(process.pid)], { stdio: 'ignore' })
+  }
   const modes: Mode[] =
     values.mode === 'both'
       ? ['embedded', 'production']
@@ -457,6 +477,7 @@ async function main(): Promise<number> {
     shape: values.quick ? [8, 4, 12, 2, 10] : [20, 10, 40, 5, 20],
     factor: 3,
     maxFactor: Number(values['max-factor']),
+    serverCpus,
   }
   const env = describeEnvironment(args)
   env.command = `npm run bench:overload${args.length ? ` -- ${args.join(' ')}` : ''}`
@@ -488,6 +509,7 @@ async function main(): Promise<number> {
     `| Commit | \`${env.commit}\` |`,
     `| Date | ${env.date} |`,
     `| Machine | ${env.cpuModel}, ${env.cores} cores, ${env.memoryGiB.toFixed(1)} GiB, Node ${env.node}, load average at start ${env.loadAverage} |`,
+    `| Cores | ${s.serverCpus === undefined ? 'not pinned: servers and generator share all cores' : `server pinned to core ${s.serverCpus} (\`taskset\`), the generator (this process) to the others; MariaDB and Redis float`} |`,
     `| Spike | blackfriday's stages squeezed to ${s.shape.join(' / ')} s (before / rush / sale / winding down / after), before and after at C/3 with ${BASE_USERS} users, the sale at 3x C with ${fmt.int(PEAK_USERS)} users and connections; client timeout ${TIMEOUT_MS / 1000} s |`,
     '',
     '| Metric | Measured | Target | Result |',

@@ -31,6 +31,8 @@ export interface FleetOptions {
   env?: Record<string, string>
   /** Extra node flags for every instance (e.g. --cpu-prof). */
   nodeArgs?: string[]
+  /** Cores to pin every instance to (see `spawnServer`). */
+  cpus?: string
 }
 
 export async function openFleet(opts: FleetOptions): Promise<Fleet> {
@@ -64,6 +66,7 @@ export async function openFleet(opts: FleetOptions): Promise<Fleet> {
           port,
           readyPath: '/health/ready',
           ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
+          ...(opts.cpus ? { cpus: opts.cpus } : {}),
           env: {
             DATABASE_URL: databaseUrl,
             REDIS_URL,

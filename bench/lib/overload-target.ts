@@ -33,7 +33,10 @@ export async function startTarget(
   extraEnv: Record<string, string> = {},
   /** e.g. `--cpu-prof` to see where a run's time went. */
   nodeArgs: string[] = [],
+  /** Cores to pin the server to (`taskset -c`). */
+  cpus?: string,
 ): Promise<Target> {
+  const pin = cpus ? { cpus } : {}
   const env = {
     FLOODGATE_ADMISSION: admission ? 'on' : 'off',
     RATE_LIMIT_USER_RATE: '10',
@@ -43,7 +46,14 @@ export async function startTarget(
   if (mode === 'embedded') {
     const temp = makeTempDir()
     const secret = randomSecret()
-    const server = await startFloodgate({ dataDir: temp.dir, seed: 'none', jwtSecret: secret, env, nodeArgs })
+    const server = await startFloodgate({
+      dataDir: temp.dir,
+      seed: 'none',
+      jwtSecret: secret,
+      env,
+      nodeArgs,
+      ...pin,
+    })
     return {
       mode,
       admission,
@@ -56,7 +66,7 @@ export async function startTarget(
       }),
     }
   }
-  const fleet = await openFleet({ instances: 1, buyers: 0, env, nodeArgs })
+  const fleet = await openFleet({ instances: 1, buyers: 0, env, nodeArgs, ...pin })
   const server = fleet.instances[0]!
   return {
     mode,

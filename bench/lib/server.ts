@@ -71,13 +71,20 @@ export async function spawnServer(opts: {
   port: number
   readyPath: string
   nodeArgs?: string[]
+  /** Pins the server to these cores (`taskset -c`, e.g. "1"): runs then share no core with the load. */
+  cpus?: string
 }): Promise<ServerProcess> {
   const base: Record<string, string> = {}
   for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
     const value = process.env[key]
     if (value !== undefined) base[key] = value
   }
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.script], {
+  const argv = [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.script]
+  // taskset execs node in its own process, so the pid we hold is still the server's.
+  const [command, args] = opts.cpus
+    ? ['taskset', ['-c', opts.cpus, process.execPath, ...argv]]
+    : [process.execPath, argv]
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...base, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -140,6 +147,8 @@ export interface FloodgateOptions {
   env?: Record<string, string>
   /** Extra node flags (e.g. --cpu-prof). */
   nodeArgs?: string[]
+  /** Cores to pin the server to (see `spawnServer`). */
+  cpus?: string
 }
 
 export async function startFloodgate(opts: FloodgateOptions): Promise<ServerProcess> {
@@ -150,6 +159,7 @@ export async function startFloodgate(opts: FloodgateOptions): Promise<ServerProc
     port,
     readyPath: '/health/ready',
     nodeArgs: opts.nodeArgs ?? [],
+    ...(opts.cpus ? { cpus: opts.cpus } : {}),
     env: {
       DATABASE_URL: `sqlite:${path.join(opts.dataDir, 'bench.db')}`,
       DATA_DIR: opts.dataDir,
