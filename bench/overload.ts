@@ -9,6 +9,9 @@
  * 3. the same spike at 10x C against the protected server (the generator shares the two cores:
  *    the factor it really reached is reported);
  * 4. what a refusal costs in server CPU, against a served request at capacity.
+ * The server runs on the last core, the generator on the others (`--no-pin` lifts that); the
+ * embedded server is held to a quarter of its core (`--embedded-share`, lib/cpu-quota.ts), else
+ * the generator could not offer it more than its capacity. `--production-share` likewise (0: none).
  * Results go to docs/benchmarks.md (section `overload`), HTML reports to docs/overload/.
  */
 import { execFileSync } from 'node:child_process'
@@ -41,7 +44,7 @@ import {
   tally,
   type Window,
 } from './lib/overload-analysis.js'
-import { type Mode, startTarget, type Target } from './lib/overload-target.js'
+import { type Mode, type Placement, startTarget, type Target } from './lib/overload-target.js'
 import { type Check, fmt, writeSection } from './lib/report.js'
 import { ROOT } from './lib/server.js'
 
@@ -60,8 +63,8 @@ interface Settings {
   shape: [number, number, number, number, number]
   factor: number
   maxFactor: number
-  /** Cores the servers are pinned to (the generator keeps the others); undefined: not pinned. */
-  serverCpus: string | undefined
+  /** Where each mode's servers run: pinned to a core the generator does not use, held to a share of it. */
+  placement: Record<Mode, Placement>
 }
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
@@ -257,7 +260,7 @@ async function refusalCost(mode: Mode, rate: number, s: Settings) {
       RATE_LIMIT_IP_BURST: '1',
     },
     [],
-    s.serverCpus,
+    s.placement[mode],
   )
   try {
     // Seeding charges every user once (an admin, not limited); that spends nobody's burst.
@@ -298,8 +301,8 @@ interface ModeOutcome {
 
 async function proveMode(mode: Mode, s: Settings): Promise<ModeOutcome> {
   log(`\n${mode}: starting two servers (admission on, admission off) and seeding ${PEAK_USERS} users each`)
-  const on = await load(await startTarget(mode, true, {}, [], s.serverCpus))
-  const off = await load(await startTarget(mode, false, {}, [], s.serverCpus)).catch(async (error) => {
+  const on = await load(await startTarget(mode, true, {}, [], s.placement[mode]))
+  const off = await load(await startTarget(mode, false, {}, [], s.placement[mode])).catch(async (error) => {
     await on.target.stop()
     throw error
   })
@@ -442,6 +445,16 @@ function describe(o: ModeOutcome, s: Settings): string[] {
   return lines
 }
 
+function placementText(p: Placement): string {
+  const where =
+    p.cpus === undefined
+      ? 'not pinned: servers and generator share all cores'
+      : `server pinned to core ${p.cpus} (\`taskset\`), the generator (this process) to the others; MariaDB and Redis float`
+  return p.cpuShare === undefined
+    ? where
+    : `${where}; the server held to ${p.cpuShare} of a core (a CPU cgroup, 10 ms period)`
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2)
   const { values } = parseArgs({
@@ -453,17 +466,30 @@ async function main(): Promise<number> {
       'max-factor': { type: 'string', default: '10' },
       'no-write': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
+      'embedded-share': { type: 'string', default: '0.25' },
+      'production-share': { type: 'string', default: '0' },
     },
   })
   // The server gets the last core, this process (the generator) the others: the server's budget
   // is then the same at capacity and in the spike, where an unpinned generator would take more of
   // it the more it sends. MariaDB and Redis float.
   const cores = os.availableParallelism()
-  let serverCpus: string | undefined
+  let cpus: string | undefined
   if (!values['no-pin'] && cores >= 2) {
-    serverCpus = String(cores - 1)
+    cpus = String(cores - 1)
     execFileSync('taskset', ['-a', '-cp', `0-${cores - 2}`, String(process.pid)], { stdio: 'ignore' })
   }
+  // One Node process sends about as fast as an embedded server with a whole core answers, so the
+  // spike would never exceed its capacity; a quarter of a core puts 3x C within the generator's
+  // reach. In production mode MariaDB (on the shared cores) bounds capacity first. 0: no limit.
+  const placeFor = (mode: Mode): Placement => {
+    const option = `${mode}-share` as const
+    const share = Number(values[option])
+    if (!(share >= 0))
+      throw new Error(`--${option} wants a share of a core (e.g. 0.25), not ${values[option]}`)
+    return { ...(cpus ? { cpus } : {}), ...(share > 0 ? { cpuShare: share } : {}) }
+  }
+  const placement = { embedded: placeFor('embedded'), production: placeFor('production') }
   const modes: Mode[] =
     values.mode === 'both'
       ? ['embedded', 'production']
@@ -477,7 +503,7 @@ async function main(): Promise<number> {
     shape: values.quick ? [8, 4, 12, 2, 10] : [20, 10, 40, 5, 20],
     factor: 3,
     maxFactor: Number(values['max-factor']),
-    serverCpus,
+    placement,
   }
   const env = describeEnvironment(args)
   env.command = `npm run bench:overload${args.length ? ` -- ${args.join(' ')}` : ''}`
@@ -509,7 +535,7 @@ async function main(): Promise<number> {
     `| Commit | \`${env.commit}\` |`,
     `| Date | ${env.date} |`,
     `| Machine | ${env.cpuModel}, ${env.cores} cores, ${env.memoryGiB.toFixed(1)} GiB, Node ${env.node}, load average at start ${env.loadAverage} |`,
-    `| Cores | ${s.serverCpus === undefined ? 'not pinned: servers and generator share all cores' : `server pinned to core ${s.serverCpus} (\`taskset\`), the generator (this process) to the others; MariaDB and Redis float`} |`,
+    ...modes.map((m) => `| Cores, ${m} | ${placementText(s.placement[m])} |`),
     `| Spike | blackfriday's stages squeezed to ${s.shape.join(' / ')} s (before / rush / sale / winding down / after), before and after at C/3 with ${BASE_USERS} users, the sale at 3x C with ${fmt.int(PEAK_USERS)} users and connections; client timeout ${TIMEOUT_MS / 1000} s |`,
     '',
     '| Metric | Measured | Target | Result |',

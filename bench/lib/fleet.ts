@@ -33,6 +33,8 @@ export interface FleetOptions {
   nodeArgs?: string[]
   /** Cores to pin every instance to (see `spawnServer`). */
   cpus?: string
+  /** Share of a core each instance may use (see `spawnServer`). */
+  cpuShare?: number
 }
 
 export async function openFleet(opts: FleetOptions): Promise<Fleet> {
@@ -67,6 +69,7 @@ export async function openFleet(opts: FleetOptions): Promise<Fleet> {
           readyPath: '/health/ready',
           ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
           ...(opts.cpus ? { cpus: opts.cpus } : {}),
+          ...(opts.cpuShare ? { cpuShare: opts.cpuShare } : {}),
           env: {
             DATABASE_URL: databaseUrl,
             REDIS_URL,

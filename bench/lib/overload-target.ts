@@ -27,16 +27,24 @@ const once = (stop: () => Promise<void>) => {
   }
 }
 
+export interface Placement {
+  cpus?: string
+  cpuShare?: number
+}
+
 export async function startTarget(
   mode: Mode,
   admission: boolean,
   extraEnv: Record<string, string> = {},
   /** e.g. `--cpu-prof` to see where a run's time went. */
   nodeArgs: string[] = [],
-  /** Cores to pin the server to (`taskset -c`). */
-  cpus?: string,
+  /** Where the server runs: cores to pin it to (`taskset -c`), the share of a core it may use. */
+  placement: Placement = {},
 ): Promise<Target> {
-  const pin = cpus ? { cpus } : {}
+  const pin = {
+    ...(placement.cpus ? { cpus: placement.cpus } : {}),
+    ...(placement.cpuShare ? { cpuShare: placement.cpuShare } : {}),
+  }
   const env = {
     FLOODGATE_ADMISSION: admission ? 'on' : 'off',
     RATE_LIMIT_USER_RATE: '10',

@@ -10,6 +10,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { limitCpu } from './cpu-quota.js'
 
 export const ROOT = path.resolve(import.meta.dirname, '../..')
 const READY_TIMEOUT_MS = 30_000
@@ -73,6 +74,8 @@ export async function spawnServer(opts: {
   nodeArgs?: string[]
   /** Pins the server to these cores (`taskset -c`, e.g. "1"): runs then share no core with the load. */
   cpus?: string
+  /** Holds the server to this share of a core (see `limitCpu`), e.g. 0.25. */
+  cpuShare?: number
 }): Promise<ServerProcess> {
   const base: Record<string, string> = {}
   for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
@@ -100,6 +103,15 @@ export async function spawnServer(opts: {
   child.once('exit', () => running.delete(child))
   if (child.pid === undefined) throw new Error(`${opts.name} did not start`)
   const pid = child.pid
+  if (opts.cpuShare !== undefined) {
+    try {
+      const unlimit = limitCpu(pid, opts.cpuShare)
+      void exited.then(unlimit)
+    } catch (error) {
+      child.kill('SIGKILL')
+      throw error
+    }
+  }
 
   const url = `http://127.0.0.1:${opts.port}`
   const stop = async () => {
@@ -149,6 +161,8 @@ export interface FloodgateOptions {
   nodeArgs?: string[]
   /** Cores to pin the server to (see `spawnServer`). */
   cpus?: string
+  /** Share of a core the server may use (see `spawnServer`). */
+  cpuShare?: number
 }
 
 export async function startFloodgate(opts: FloodgateOptions): Promise<ServerProcess> {
@@ -160,6 +174,7 @@ export async function startFloodgate(opts: FloodgateOptions): Promise<ServerProc
     readyPath: '/health/ready',
     nodeArgs: opts.nodeArgs ?? [],
     ...(opts.cpus ? { cpus: opts.cpus } : {}),
+    ...(opts.cpuShare ? { cpuShare: opts.cpuShare } : {}),
     env: {
       DATABASE_URL: `sqlite:${path.join(opts.dataDir, 'bench.db')}`,
       DATA_DIR: opts.dataDir,
