@@ -44,9 +44,9 @@ import {
   tally,
   type Window,
 } from './lib/overload-analysis.js'
-import { type Mode, type Placement, startTarget, type Target } from './lib/overload-target.js'
+import { type Mode, startTarget, type Target } from './lib/overload-target.js'
 import { type Check, fmt, writeSection } from './lib/report.js'
-import { ROOT } from './lib/server.js'
+import { type Placement, ROOT } from './lib/server.js'
 
 const SLO = 'p95<300ms,errors<1%,shed<1%'
 const OBJECTIVE_MS = 300

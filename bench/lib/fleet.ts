@@ -8,7 +8,14 @@ import { Redis } from 'ioredis'
 import { createConnection } from 'mysql2/promise'
 import { mintToken } from '../../src/auth/index.js'
 import { eachLimited, expect } from './api.js'
-import { freePort, makeTempDir, randomSecret, type ServerProcess, spawnServer } from './server.js'
+import {
+  freePort,
+  makeTempDir,
+  type Placement,
+  randomSecret,
+  type ServerProcess,
+  spawnServer,
+} from './server.js'
 
 export const MYSQL_URL = process.env['BENCH_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306'
 export const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379'
@@ -31,10 +38,8 @@ export interface FleetOptions {
   env?: Record<string, string>
   /** Extra node flags for every instance (e.g. --cpu-prof). */
   nodeArgs?: string[]
-  /** Cores to pin every instance to (see `spawnServer`). */
-  cpus?: string
-  /** Share of a core each instance may use (see `spawnServer`). */
-  cpuShare?: number
+  /** Where every instance runs (see `Placement`). */
+  placement?: Placement | undefined
 }
 
 export async function openFleet(opts: FleetOptions): Promise<Fleet> {
@@ -68,8 +73,7 @@ export async function openFleet(opts: FleetOptions): Promise<Fleet> {
           port,
           readyPath: '/health/ready',
           ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
-          ...(opts.cpus ? { cpus: opts.cpus } : {}),
-          ...(opts.cpuShare ? { cpuShare: opts.cpuShare } : {}),
+          placement: opts.placement,
           env: {
             DATABASE_URL: databaseUrl,
             REDIS_URL,

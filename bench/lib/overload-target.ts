@@ -5,7 +5,7 @@
  * defaults, since every virtual user is a real user with a token.
  */
 import { openFleet } from './fleet.js'
-import { makeTempDir, randomSecret, startFloodgate } from './server.js'
+import { makeTempDir, type Placement, randomSecret, startFloodgate } from './server.js'
 
 export type Mode = 'embedded' | 'production'
 
@@ -27,24 +27,15 @@ const once = (stop: () => Promise<void>) => {
   }
 }
 
-export interface Placement {
-  cpus?: string
-  cpuShare?: number
-}
-
 export async function startTarget(
   mode: Mode,
   admission: boolean,
   extraEnv: Record<string, string> = {},
   /** e.g. `--cpu-prof` to see where a run's time went. */
   nodeArgs: string[] = [],
-  /** Where the server runs: cores to pin it to (`taskset -c`), the share of a core it may use. */
+  /** Where the server runs: cores to pin it to, the share of a core it may use. */
   placement: Placement = {},
 ): Promise<Target> {
-  const pin = {
-    ...(placement.cpus ? { cpus: placement.cpus } : {}),
-    ...(placement.cpuShare ? { cpuShare: placement.cpuShare } : {}),
-  }
   const env = {
     FLOODGATE_ADMISSION: admission ? 'on' : 'off',
     RATE_LIMIT_USER_RATE: '10',
@@ -60,7 +51,7 @@ export async function startTarget(
       jwtSecret: secret,
       env,
       nodeArgs,
-      ...pin,
+      placement,
     })
     return {
       mode,
@@ -74,7 +65,7 @@ export async function startTarget(
       }),
     }
   }
-  const fleet = await openFleet({ instances: 1, buyers: 0, env, nodeArgs, ...pin })
+  const fleet = await openFleet({ instances: 1, buyers: 0, env, nodeArgs, placement })
   const server = fleet.instances[0]!
   return {
     mode,

@@ -65,6 +65,14 @@ function readStatusKb(pid: number, field: string): number {
   return Number(match[1])
 }
 
+/** Where a server runs; on a small machine, apart from the load that measures it. */
+export interface Placement {
+  /** Cores to pin it to (`taskset -c`, e.g. "1"): runs then share no core with the load. */
+  cpus?: string
+  /** The share of a core it may use (see `limitCpu`), e.g. 0.25. */
+  cpuShare?: number
+}
+
 export async function spawnServer(opts: {
   name: string
   script: string
@@ -72,10 +80,7 @@ export async function spawnServer(opts: {
   port: number
   readyPath: string
   nodeArgs?: string[]
-  /** Pins the server to these cores (`taskset -c`, e.g. "1"): runs then share no core with the load. */
-  cpus?: string
-  /** Holds the server to this share of a core (see `limitCpu`), e.g. 0.25. */
-  cpuShare?: number
+  placement?: Placement | undefined
 }): Promise<ServerProcess> {
   const base: Record<string, string> = {}
   for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
@@ -84,8 +89,9 @@ export async function spawnServer(opts: {
   }
   const argv = [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.script]
   // taskset execs node in its own process, so the pid we hold is still the server's.
-  const [command, args] = opts.cpus
-    ? ['taskset', ['-c', opts.cpus, process.execPath, ...argv]]
+  const { cpus, cpuShare } = opts.placement ?? {}
+  const [command, args] = cpus
+    ? ['taskset', ['-c', cpus, process.execPath, ...argv]]
     : [process.execPath, argv]
   const child = spawn(command, args, {
     cwd: ROOT,
@@ -103,9 +109,9 @@ export async function spawnServer(opts: {
   child.once('exit', () => running.delete(child))
   if (child.pid === undefined) throw new Error(`${opts.name} did not start`)
   const pid = child.pid
-  if (opts.cpuShare !== undefined) {
+  if (cpuShare !== undefined) {
     try {
-      const unlimit = limitCpu(pid, opts.cpuShare)
+      const unlimit = limitCpu(pid, cpuShare)
       void exited.then(unlimit)
     } catch (error) {
       child.kill('SIGKILL')
@@ -159,10 +165,7 @@ export interface FloodgateOptions {
   env?: Record<string, string>
   /** Extra node flags (e.g. --cpu-prof). */
   nodeArgs?: string[]
-  /** Cores to pin the server to (see `spawnServer`). */
-  cpus?: string
-  /** Share of a core the server may use (see `spawnServer`). */
-  cpuShare?: number
+  placement?: Placement | undefined
 }
 
 export async function startFloodgate(opts: FloodgateOptions): Promise<ServerProcess> {
@@ -173,8 +176,7 @@ export async function startFloodgate(opts: FloodgateOptions): Promise<ServerProc
     port,
     readyPath: '/health/ready',
     nodeArgs: opts.nodeArgs ?? [],
-    ...(opts.cpus ? { cpus: opts.cpus } : {}),
-    ...(opts.cpuShare ? { cpuShare: opts.cpuShare } : {}),
+    placement: opts.placement,
     env: {
       DATABASE_URL: `sqlite:${path.join(opts.dataDir, 'bench.db')}`,
       DATA_DIR: opts.dataDir,
