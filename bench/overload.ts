@@ -13,6 +13,9 @@
  * embedded server is held to a quarter of its core (`--embedded-share`, lib/cpu-quota.ts), else
  * the generator could not offer it more than its capacity. `--production-share` likewise (0: none).
  * Results go to docs/benchmarks.md (section `overload`), HTML reports to docs/overload/.
+ * `--diagnose C` runs only the protected spike at 3x the given C and prints where its refusals
+ * came from, per reason, class and journey step (writes nothing); with `--cpu-prof`, where the
+ * server's time went.
  */
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -33,6 +36,7 @@ import {
 import { prepareData } from '../loadtest/prepare/index.js'
 import { makeUsers } from '../loadtest/users.js'
 import { type CpuSample, sampleCpu } from './lib/cpu.js'
+import { findProfile, renderProfile, summariseProfile } from './lib/cpu-profile.js'
 import { describeEnvironment } from './lib/environment.js'
 import {
   connectionErrors,
@@ -299,6 +303,54 @@ interface ModeOutcome {
   beyond: SpikeRun
 }
 
+/** The admission counters a server exposes, as `name{labels}` → value (counters and histogram sums). */
+async function scrapeAdmission(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  const series = new Map<string, number>()
+  for (const line of text.split('\n')) {
+    const match =
+      /^(floodgate_(?:rate_limited_total|admission_(?:rejected_total|served_stale_total|queue_seconds_(?:sum|count)))(?:\{[^}]*\})?) (\S+)$/.exec(
+        line,
+      )
+    if (match) series.set(match[1]!, Number(match[2]))
+  }
+  return series
+}
+
+/**
+ * `--diagnose C`: the protected spike alone at 3x the given C, then where its refusals came from
+ * (the server's counters by reason and class) and how each journey step fared. For finding out why
+ * a target is missed; it writes nothing.
+ */
+async function diagnose(mode: Mode, c: number, s: Settings, profile: boolean): Promise<void> {
+  const profDir = fs.mkdtempSync(path.join(os.tmpdir(), 'floodgate-prof-'))
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []
+  const on = await load(await startTarget(mode, true, {}, nodeArgs, s.placement[mode]))
+  try {
+    const before = await scrapeAdmission(on.target.url)
+    const { result } = await spike(on, c, s.factor, s)
+    const after = await scrapeAdmission(on.target.url)
+    log('  server counters during the run (delta):')
+    for (const [name, value] of after) {
+      const delta = value - (before.get(name) ?? 0)
+      if (delta > 0) log(`    ${name} ${Number.isInteger(delta) ? delta : delta.toFixed(3)}`)
+    }
+    log('  journey steps (ok / shed / errors / no answer; latency of all answers p50 / p95 / p99):')
+    for (const step of result.steps)
+      log(
+        `    ${step.name.padEnd(28)} ${step.ok} / ${step.shed} / ${step.errors} / ${step.failures};  ${step.latency.p50} / ${step.latency.p95} / ${step.latency.p99} ms`,
+      )
+  } finally {
+    await on.target.stop()
+  }
+  const file = findProfile(profDir)
+  if (file)
+    log(
+      renderProfile(summariseProfile(file, undefined, 30), '  CPU profile of the server (seeding included):'),
+    )
+  fs.rmSync(profDir, { recursive: true, force: true })
+}
+
 async function proveMode(mode: Mode, s: Settings): Promise<ModeOutcome> {
   log(`\n${mode}: starting two servers (admission on, admission off) and seeding ${PEAK_USERS} users each`)
   const on = await load(await startTarget(mode, true, {}, [], s.placement[mode]))
@@ -468,6 +520,8 @@ async function main(): Promise<number> {
       'no-pin': { type: 'boolean', default: false },
       'embedded-share': { type: 'string', default: '0.25' },
       'production-share': { type: 'string', default: '0' },
+      diagnose: { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
     },
   })
   // The server gets the last core, this process (the generator) the others: the server's budget
@@ -504,6 +558,10 @@ async function main(): Promise<number> {
     factor: 3,
     maxFactor: Number(values['max-factor']),
     placement,
+  }
+  if (values.diagnose !== undefined) {
+    for (const mode of modes) await diagnose(mode, Number(values.diagnose), s, values['cpu-prof'])
+    return 0
   }
   const env = describeEnvironment(args)
   env.command = `npm run bench:overload${args.length ? ` -- ${args.join(' ')}` : ''}`

@@ -7,7 +7,9 @@ import { GradientLimit } from './gradient-limit.js'
 import type { PriorityClass } from './priority.js'
 
 /** A limiter with a fixed limit (min = max), on a manual clock, recording its events. */
-function setup(opts: { limit?: number; queueSize?: number; brake?: () => boolean } = {}) {
+function setup(
+  opts: { limit?: number; queueSize?: number; criticalTimeoutMs?: number; brake?: () => boolean } = {},
+) {
   const clock = new ManualClock(0)
   const events: AdmissionEvent[] = []
   const n = opts.limit ?? 10
@@ -17,6 +19,7 @@ function setup(opts: { limit?: number; queueSize?: number; brake?: () => boolean
     queueSize: opts.queueSize ?? 100,
     queueTimeoutMs: 250,
     queueTargetMs: 5,
+    ...(opts.criticalTimeoutMs ? { criticalTimeoutMs: opts.criticalTimeoutMs } : {}),
     ...(opts.brake ? { brake: opts.brake } : {}),
     onEvent: (e) => events.push(e),
   })
@@ -69,14 +72,69 @@ describe('concurrency limiter', () => {
 
   test('a queue standing longer than the interval turns LIFO: the newest waiter goes first', async () => {
     const { limiter, ask, outcomes, clock } = setup({ limit: 1 })
-    const first = (await ask('critical', 'a'))!
-    void ask('critical', 'old')
-    clock.advance(150) // the queue has not been empty for 150 ms: overload
-    void ask('critical', 'new')
+    const holder = (await ask('critical', 'holder'))!
+    // A stream of coupon claims, one every 4 ms: after 100 ms the queue stands (overload), and
+    // claims wait at most the CoDel target (5 ms), so the last two are still waiting at 120 ms.
+    for (let t = 0; t <= 120; t += 4) {
+      clock.set(t)
+      void ask('important', `i${t}`)
+    }
     assert.ok(limiter.overloaded())
-    limiter.release(first, 'r')
+    limiter.release(holder, 'r')
     await settle()
-    assert.deepEqual(outcomes, ['a started', 'new started'])
+    assert.equal(outcomes.at(-1), 'i120 started')
+    assert.equal(limiter.queued, 1, 'i116 still waits')
+  })
+
+  test('checkout stays FIFO in an overload', async () => {
+    const { limiter, ask, outcomes, clock } = setup({ limit: 1 })
+    const holder = (await ask('critical', 'holder'))!
+    const first = ask('critical', 'c-old')
+    clock.advance(99)
+    void ask('critical', 'c-new')
+    clock.advance(51)
+    assert.ok(limiter.overloaded())
+    limiter.release(holder, 'r')
+    limiter.release((await first)!, 'r')
+    await settle()
+    assert.deepEqual(outcomes, ['holder started', 'c-old started', 'c-new started'])
+  })
+
+  test("checkout's queue takes what can start within an interval; newcomers beyond it are refused at once", async () => {
+    const { limiter, ask, outcomes, clock, rejected } = setup({ limit: 1, criticalTimeoutMs: 2_000 })
+    let current = (await ask('critical', 'holder'))!
+    const queued = Array.from({ length: 11 }, (_, i) => ask('critical', `c${i + 1}`))
+    const startNext = async (i: number) => {
+      clock.advance(10)
+      limiter.release(current, 'r')
+      current = (await queued[i])!
+    }
+    await startNext(0) // one start per 10 ms with 10 waiting: a newcomer would wait 100 ms
+    await ask('critical', 'too late')
+    assert.equal(outcomes.at(-1), 'too late limit')
+    await startNext(1) // 9 waiting: 90 ms
+    void ask('critical', 'in time')
+    await settle()
+    assert.equal(limiter.queued, 10)
+    assert.deepEqual(
+      rejected().map((e) => e.type === 'rejected' && `${e.reason}/${e.priority}`),
+      ['limit/critical'],
+    )
+  })
+
+  test('a checkout queue that has not moved for an interval refuses newcomers at once', async () => {
+    const { limiter, ask, outcomes, clock } = setup({ limit: 1, criticalTimeoutMs: 2_000 })
+    const holder = (await ask('critical', 'holder'))!
+    const first = ask('critical', 'c1')
+    clock.advance(99)
+    void ask('critical', 'c2')
+    clock.advance(1)
+    await ask('critical', 'c3')
+    assert.deepEqual(outcomes, ['holder started', 'c3 limit'])
+    limiter.release(holder, 'r')
+    limiter.release((await first)!, 'r')
+    await settle()
+    assert.deepEqual(outcomes.slice(2), ['c1 started', 'c2 started'])
   })
 
   test('queue timeouts: critical waits the full timeout, important the CoDel target once the queue stands', async () => {
@@ -111,19 +169,30 @@ describe('concurrency limiter', () => {
     assert.deepEqual(outcomes, ['holder started', 'read limit'])
   })
 
-  test('precheck refuses what acquire would refuse at once (a sheddable request in overload), and nothing else', async () => {
-    const { limiter, ask, clock, rejected } = setup({ limit: 1 })
-    await ask('critical', 'holder')
-    limiter.precheck('sheddable') // a busy server without a standing queue: the request may wait
-    void ask('critical', 'waiting')
-    clock.advance(200)
-    assert.throws(() => limiter.precheck('sheddable'), { reason: 'limit' })
-    limiter.precheck('important')
-    limiter.precheck('critical')
-    assert.deepEqual(
-      rejected().map((e) => (e.type === 'rejected' ? `${e.reason} ${e.priority}` : '')),
-      ['limit sheddable'],
-    )
+  test('precheck refuses what acquire would refuse at once, class by class', async () => {
+    const { limiter, ask, clock } = setup({ limit: 1, criticalTimeoutMs: 2_000 })
+    const holder = (await ask('critical', 'holder'))!
+    /** The classes precheck refuses, after checking that acquire refuses them at once too. */
+    const refusedNow = () =>
+      (['critical', 'important', 'sheddable'] as const).filter((priority) => {
+        try {
+          limiter.precheck(priority)
+          return false
+        } catch {
+          assert.throws(() => limiter.acquire(priority, 10_000), { reason: 'limit' })
+          return true
+        }
+      })
+    void ask('critical', 'c1')
+    void ask('critical', 'c2')
+    assert.deepEqual(refusedNow(), [], 'a busy server without a standing queue: everyone may wait')
+    clock.advance(90)
+    limiter.release(holder, 'r') // c1 starts: checkout's queue moves, one start per 90 ms
+    clock.advance(60)
+    assert.ok(limiter.overloaded())
+    assert.deepEqual(refusedNow(), ['important', 'sheddable'], 'overload: checkout still moves')
+    clock.advance(100)
+    assert.deepEqual(refusedNow(), ['critical', 'important', 'sheddable'], 'checkout stalled too')
   })
 
   test('critical requests wait their own timeout (their deadline), important ones the queue timeout', async () => {

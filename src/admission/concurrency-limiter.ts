@@ -8,8 +8,16 @@
  * requests may wait up to `queueTimeoutMs`, sheddable ones (browsing) only `queueTargetMs`. Once it
  * stands longer than that it is an overload, not a burst: it turns LIFO (the newest request's
  * client is the one still waiting), sheddable requests are refused instead of queued, important
- * ones wait at most `queueTargetMs`, and critical ones (checkout) keep waiting up to
- * `criticalTimeoutMs` (their deadline). Every request also carries a deadline; one that passed is dropped before it starts.
+ * ones wait at most `queueTargetMs`, and are refused at once while checkout waits (freed slots go
+ * to checkout first).
+ *
+ * Critical requests (checkout) stay FIFO and may wait up to `criticalTimeoutMs` (their deadline),
+ * but a newcomer that would wait longer than one interval is refused at once: its expected wait is
+ * the queue ahead of it times the measured time between checkouts leaving the queue, and a queue
+ * nothing has left for an interval is stalled. So checkout's queue holds what the server can start
+ * within an interval; the checkouts the database can take still start, the others learn it in
+ * microseconds instead of at their deadline. Every request also carries a deadline; one that passed
+ * is dropped before it starts.
  */
 import type { AdmissionListener, RejectReason } from './events.js'
 import { Rejection } from './events.js'
@@ -61,6 +69,10 @@ export class ConcurrencyLimiter {
   private active = 0
   private readonly queues: Record<PriorityClass, Waiter[]> = { critical: [], important: [], sheddable: [] }
   private waiting = 0
+  /** Mean time between checkouts starting from the queue (EWMA, ms); undefined until measured. */
+  private checkoutGapMs: number | undefined
+  /** When checkout's queue last moved: it became non-empty, or a waiter started from it. */
+  private checkoutMovedAt = 0
   /** When the queue was last empty (CoDel: a queue that never empties is standing). */
   private emptyAt: number
   private readonly intervalMs: number
@@ -86,12 +98,11 @@ export class ConcurrencyLimiter {
   }
 
   /**
-   * Throws the `Rejection` that `acquire` would throw at once for a sheddable request under
-   * overload, so callers can refuse it before dearer checks (a rate limit's Redis round trip).
+   * Throws the `Rejection` (reason `limit`) that `acquire` would throw at once for a request that
+   * cannot start, so callers can refuse it before dearer checks (a rate limit's Redis round trip).
    */
   precheck(priority: PriorityClass, now = this.o.now()): void {
-    if (priority === 'sheddable' && this.overloaded(now) && !this.mayStart(priority))
-      throw this.refuse('limit', priority)
+    if (this.refusedAtOnce(priority, now) && !this.canStart(priority)) throw this.refuse('limit', priority)
   }
 
   /**
@@ -103,13 +114,14 @@ export class ConcurrencyLimiter {
     this.expire(now)
     if (now >= deadline) throw this.refuse('deadline', priority)
     if (priority === 'sheddable' && this.o.brake?.()) throw this.refuse('event_loop', priority)
-    if (!this.queuedAtOrAbove(priority) && this.mayStart(priority)) return this.start(priority, now, now)
+    if (this.canStart(priority)) return this.start(priority, now, now)
     this.o.limit.notePressure()
-    if (priority === 'sheddable' && this.overloaded(now)) throw this.refuse('limit', priority)
+    if (this.refusedAtOnce(priority, now)) throw this.refuse('limit', priority)
     if (this.waiting >= this.o.queueSize && !this.evictBelow(priority))
       throw this.refuse('queue_full', priority)
     return new Promise<Ticket>((resolve, reject) => {
       if (this.waiting === 0) this.emptyAt = now
+      if (priority === 'critical' && this.queues.critical.length === 0) this.checkoutMovedAt = now
       this.queues[priority].push({ priority, enqueuedAt: now, deadline, resolve, reject })
       this.waiting++
       // Something may have freed up, or a lower class may be holding the only queued slot.
@@ -142,6 +154,42 @@ export class ConcurrencyLimiter {
       }
     }
     this.noteEmpty(now)
+  }
+
+  /** Whether a request of this class may start now: nobody of its class or above waits, and its share allows. */
+  private canStart(priority: PriorityClass): boolean {
+    return !this.queuedAtOrAbove(priority) && this.mayStart(priority)
+  }
+
+  /**
+   * Whether a request that cannot start should be refused rather than queued. In an overload
+   * browsing is, and so is every other write while checkout waits: freed slots go to checkout
+   * first, so the write would wait out its timeout for a refusal. Checkout is when its own queue
+   * is longer than it can start within an interval.
+   */
+  private refusedAtOnce(priority: PriorityClass, now: number): boolean {
+    if (priority === 'critical') return this.checkoutBacklogged(now)
+    if (!this.overloaded(now)) return false
+    return priority === 'sheddable' || this.queues.critical.length > 0
+  }
+
+  /**
+   * Whether a newcomer to checkout's queue would wait more than an interval: the queue ahead of it
+   * times the time between starts, or a queue that has not moved for an interval. It would hold a
+   * connection for a refusal at its deadline, or for an order that comes too late to matter.
+   */
+  private checkoutBacklogged(now: number): boolean {
+    const ahead = this.queues.critical.length
+    if (ahead === 0) return false
+    if (now - this.checkoutMovedAt >= this.intervalMs) return true
+    return this.checkoutGapMs !== undefined && ahead * this.checkoutGapMs >= this.intervalMs
+  }
+
+  /** A checkout starts from the queue: one more sample of the time between starts. */
+  private checkoutStarted(now: number): void {
+    const gap = now - this.checkoutMovedAt
+    this.checkoutGapMs = this.checkoutGapMs === undefined ? gap : this.checkoutGapMs * 0.9 + gap * 0.1
+    this.checkoutMovedAt = now
   }
 
   private timeout(priority: PriorityClass, now: number): number {
@@ -178,13 +226,16 @@ export class ConcurrencyLimiter {
     const lifo = this.overloaded(now)
     for (const priority of priorityClasses) {
       const queue = this.queues[priority]
+      // Checkout stays FIFO: its queue is kept within an interval's wait (checkoutBacklogged), so
+      // its oldest clients are still waiting, and its starts measure how fast it moves.
       while (queue.length > 0 && this.mayStart(priority)) {
-        const waiter = (lifo ? queue.pop() : queue.shift())!
+        const waiter = (lifo && priority !== 'critical' ? queue.pop() : queue.shift())!
         this.waiting--
         if (now >= waiter.deadline) {
           this.reject(waiter, 'deadline')
           continue
         }
+        if (priority === 'critical') this.checkoutStarted(now)
         waiter.resolve(this.start(priority, now, waiter.enqueuedAt))
       }
       // A class that cannot start leaves no room for the classes below it either.

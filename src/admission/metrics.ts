@@ -63,6 +63,14 @@ export function registerAdmissionMetrics(
       this.set(brake.utilization)
     },
   })
+  new Gauge({
+    name: 'floodgate_event_loop_lag_seconds',
+    help: 'How late the event loop runs (smoothed lateness of a 100 ms timer); the brake acts when this passes its target while utilization is high',
+    registers: [registry],
+    collect() {
+      this.set(brake.lagMs / 1000)
+    },
+  })
   const rejected = new Counter({
     name: 'floodgate_admission_rejected_total',
     help: 'Requests admission did not serve, by reason and priority class: a 503 OVERLOADED, or for a catalog read its last good answer (floodgate_admission_served_stale_total)',
