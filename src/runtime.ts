@@ -120,17 +120,20 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     onError: (message, error) => services.log(message, error),
   })
   // Latencies of a fraction of a millisecond matter to the limiter: the wall clock has only whole ones.
+  const admissionClock = opts.clock ?? { now: () => performance.timeOrigin + performance.now() }
   const admission = config.admission.enabled
     ? new Admission({
         config: config.admission,
-        clock: opts.clock ?? { now: () => performance.timeOrigin + performance.now() },
+        clock: admissionClock,
         // With Redis, limits hold across the fleet; without it (or while it is away) per instance.
         ...(services.redis
           ? {
               shareRateLimits: (scope, policy, local) =>
-                new RedisRateLimiter(services.redis!, scope, policy, local, (error) =>
-                  services.log('Redis rate limit failed; this instance limited alone', error),
-                ),
+                new RedisRateLimiter(services.redis!, scope, policy, local, {
+                  now: () => admissionClock.now(),
+                  onDegraded: (error) =>
+                    services.log('Redis rate limit failed; this instance limited alone', error),
+                }),
             }
           : {}),
       })

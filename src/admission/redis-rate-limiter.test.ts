@@ -41,11 +41,33 @@ describe('rate limits shared through Redis', needsRedis, () => {
     assert.equal((await two.take('43')).allowed, true, 'another client has its own bucket')
   })
 
+  test('a refused client is refused locally until its wait is over, then Redis decides again', async () => {
+    const clock = new ManualClock(1_000)
+    const limiter = new RedisRateLimiter(a, 'user', { rate: 0.01, burst: 1 }, local(), {
+      now: () => clock.now(),
+    })
+    assert.equal((await limiter.take('77')).allowed, true)
+    const refused = await limiter.take('77')
+    assert.equal(refused.allowed, false)
+    assert.ok(refused.retryAfterMs > 99_000, `${refused.retryAfterMs}`)
+    // Were Redis asked, it would now allow: the bucket is gone. The instance remembers the refusal.
+    await a.client.del(a.key('rate', 'user', '77'))
+    clock.advance(50_000)
+    const remembered = limiter.take('77')
+    assert.ok(!(remembered instanceof Promise), 'answered without a round trip')
+    assert.equal(remembered.allowed, false)
+    assert.ok(Math.abs(remembered.retryAfterMs - (refused.retryAfterMs - 50_000)) < 1)
+    clock.advance(refused.retryAfterMs - 50_000)
+    assert.equal((await limiter.take('77')).allowed, true, 'the wait is over: Redis is asked again')
+  })
+
   test('without Redis each instance falls back to its own limiter and never refuses for want of Redis', async () => {
     const dead = connectRedis({ url: `redis://127.0.0.1:${await freePort()}`, keyPrefix: 'x:' })
     const failures: Error[] = []
     try {
-      const limiter = new RedisRateLimiter(dead, 'ip', policy, local(), (e) => failures.push(e))
+      const limiter = new RedisRateLimiter(dead, 'ip', policy, local(), {
+        onDegraded: (e) => failures.push(e),
+      })
       const answers = await Promise.all([1, 2, 3, 4].map(() => limiter.take('10.0.0.1')))
       assert.deepEqual(
         answers.map((d) => d.allowed),

@@ -3,7 +3,8 @@
  * on Redis's own clock (so instances' clock skew does not matter). Redis is an accelerator here as
  * everywhere: while it is away, or a command fails or is slow (the client's 250 ms timeout), each
  * instance falls back to its in-process limiter, which is at most N times as generous with N
- * instances, and never stops a request for want of Redis.
+ * instances, and never stops a request for want of Redis. A client Redis refused is refused here
+ * until its wait is over, without asking Redis again.
  */
 import type { RateLimitConfig } from '../config/index.js'
 import { defineScript, type RedisHandle } from '../platform/redis/index.js'
@@ -27,21 +28,59 @@ redis.call('SET', KEYS[1], tostring(nxt), 'PX', math.ceil(nxt - now) + 1)
 return {1, tostring(nxt - now), '0'}
 `
 
+/** How many refused clients an instance remembers; past it the expired are swept, then all. */
+const REMEMBERED = 50_000
+
+export interface RedisRateLimiterOptions {
+  /** This instance's clock (ms); only differences are used, so Redis's clock need not agree. */
+  now?: () => number
+  /** Called when Redis fails a command and the in-process limiter decides instead. */
+  onDegraded?: (error: Error) => void
+}
+
 export class RedisRateLimiter implements RateLimiter {
   private readonly script: (keys: string[], args: (string | number)[]) => Promise<[number, string, string]>
+  private readonly now: () => number
+  /**
+   * Clients Redis refused, and when they may ask again. Until then their requests are refused here,
+   * without a round trip: a client retrying early is the commonest refusal in a sale, and the
+   * answer cannot change, since a GCRA's theoretical arrival time only moves later (other
+   * instances can only push it further). The wait is counted from before the command was sent, so
+   * the local refusal ends no later than Redis's would.
+   */
+  private readonly refused = new Map<string, { retryAt: number; resetAt: number }>()
 
   constructor(
     private readonly redis: RedisHandle,
     private readonly scope: string,
     readonly policy: RateLimitConfig,
     private readonly fallback: RateLimiter,
-    private readonly onDegraded: (error: Error) => void = () => {},
+    private readonly options: RedisRateLimiterOptions = {},
   ) {
     this.script = defineScript(redis, 'floodgateGcra', GCRA)
+    this.now = options.now ?? (() => performance.now())
   }
 
-  async take(key: string): Promise<RateDecision> {
+  take(key: string): RateDecision | Promise<RateDecision> {
+    const now = this.now()
+    const known = this.refused.get(key)
+    if (known) {
+      if (now < known.retryAt) {
+        return {
+          allowed: false,
+          limit: this.policy.burst,
+          remaining: 0,
+          resetMs: Math.max(0, known.resetAt - now),
+          retryAfterMs: known.retryAt - now,
+        }
+      }
+      this.refused.delete(key)
+    }
     if (!this.redis.ready()) return this.fallback.take(key)
+    return this.ask(key, now)
+  }
+
+  private async ask(key: string, sentAt: number): Promise<RateDecision> {
     const interval = 1000 / this.policy.rate
     try {
       const [allowed, reset, retry] = await this.script(
@@ -49,16 +88,27 @@ export class RedisRateLimiter implements RateLimiter {
         [interval, this.policy.burst],
       )
       const resetMs = Number(reset)
+      const retryAfterMs = Number(retry)
+      if (allowed !== 1) this.remember(key, sentAt + retryAfterMs, sentAt + resetMs)
       return {
         allowed: allowed === 1,
         limit: this.policy.burst,
         remaining: allowed === 1 ? Math.floor((interval * this.policy.burst - resetMs) / interval + 1e-9) : 0,
         resetMs,
-        retryAfterMs: Number(retry),
+        retryAfterMs,
       }
     } catch (error) {
-      this.onDegraded(error as Error)
+      this.options.onDegraded?.(error as Error)
       return this.fallback.take(key)
     }
+  }
+
+  private remember(key: string, retryAt: number, resetAt: number): void {
+    if (this.refused.size >= REMEMBERED) {
+      const now = this.now()
+      for (const [k, v] of this.refused) if (v.retryAt <= now) this.refused.delete(k)
+      if (this.refused.size >= REMEMBERED) this.refused.clear()
+    }
+    this.refused.set(key, { retryAt, resetAt })
   }
 }
