@@ -130,7 +130,7 @@ async function run(
 const cpuOver = (
   cpu: CpuSample[],
   w: Window,
-  who: 'server' | 'self' | 'machine' = 'server',
+  who: 'server' | 'serverSystem' | 'self' | 'machine' = 'server',
 ): number | undefined => {
   const a = cpu[w.from]
   const b = cpu[w.to]
@@ -150,6 +150,8 @@ interface Step {
   pass: boolean
   /** Server CPU seconds per answer on the plateau. */
   cpuPerAnswer: number | undefined
+  /** The part of it spent in the kernel (system time). */
+  kernelShare: number | undefined
 }
 
 /** Capacity: the highest plateau goodput of a step that met the SLO. */
@@ -176,6 +178,7 @@ async function capacity(on: Loaded, s: Settings): Promise<{ best: Step | undefin
       p95: result.latency.p95,
       pass: result.slo?.pass ?? false,
       cpuPerAnswer: serverCpu === undefined || answers === 0 ? undefined : serverCpu / answers,
+      kernelShare: serverCpu ? (cpuOver(cpu, plateau, 'serverSystem') ?? 0) / serverCpu : undefined,
     }
     steps.push(step)
     log(
@@ -285,7 +288,12 @@ async function refusalCost(mode: Mode, rate: number, s: Settings) {
     const answers = seconds.reduce((sum, x) => sum + x.completed, 0)
     const refused = seconds.reduce((sum, x) => sum + x.shed, 0)
     const serverCpu = cpuOver(cpu, plateau) ?? Number.NaN
-    return { cpuPerAnswer: serverCpu / answers, refusedShare: refused / Math.max(1, answers), answers }
+    return {
+      cpuPerAnswer: serverCpu / answers,
+      kernelShare: (cpuOver(cpu, plateau, 'serverSystem') ?? Number.NaN) / serverCpu,
+      refusedShare: refused / Math.max(1, answers),
+      answers,
+    }
   } finally {
     await target.stop()
   }
@@ -297,6 +305,7 @@ interface ModeOutcome {
   capacityOn: Step[]
   capacityOff: Step[]
   servedCpu: number | undefined
+  servedKernelShare: number | undefined
   refusal: Awaited<ReturnType<typeof refusalCost>>
   unprotected: SpikeRun
   protected: SpikeRun
@@ -377,6 +386,7 @@ async function proveMode(mode: Mode, s: Settings): Promise<ModeOutcome> {
       capacityOn: capOn.steps,
       capacityOff: capOff.steps,
       servedCpu: capOn.best?.cpuPerAnswer,
+      servedKernelShare: capOn.best?.kernelShare,
       refusal,
       unprotected,
       protected: protectedRun,
@@ -491,7 +501,7 @@ function describe(o: ModeOutcome, s: Settings): string[] {
     row(o.beyond, `${s.maxFactor}x C, admission on`),
     '',
     `Highest factor reached: **${factorReached(o).toFixed(1)}x C** sent during the ${s.maxFactor}x C sale stage (${fmt.int(perSecond(o.beyond.result, o.beyond.plan.sale, 'sent'))}/s of ${fmt.int(o.c * s.maxFactor)}/s asked; the generator shares the two cores with the server${o.mode === 'production' ? ', MariaDB and Redis' : ''}).`,
-    `Refusal cost probe: every client limited to one request per 1,000 s, the sale mix at C: ${(o.refusal.refusedShare * 100).toFixed(1)}% of ${fmt.int(o.refusal.answers)} answers were 429, ${fmt.us(o.refusal.cpuPerAnswer)} of server CPU each; a served request at capacity: ${o.servedCpu ? fmt.us(o.servedCpu) : 'n/a'}.`,
+    `Refusal cost probe: every client limited to one request per 1,000 s, the sale mix at C: ${(o.refusal.refusedShare * 100).toFixed(1)}% of ${fmt.int(o.refusal.answers)} answers were 429, ${fmt.us(o.refusal.cpuPerAnswer)} of server CPU each (${fmt.pct(o.refusal.kernelShare)} of it in the kernel); a served request at capacity: ${o.servedCpu ? `${fmt.us(o.servedCpu)} (${fmt.pct(o.servedKernelShare ?? Number.NaN)} in the kernel)` : 'n/a'}.`,
     `Reports: [protected](overload/${o.mode}-protected.html), [unprotected](overload/${o.mode}-unprotected.html), [side by side](overload/${o.mode}-compare.html), [${s.maxFactor}x C](overload/${o.mode}-${s.maxFactor}x.html).`,
   )
   return lines

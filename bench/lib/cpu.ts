@@ -11,6 +11,8 @@ export interface CpuSample {
   atUs: number
   /** CPU seconds used so far. */
   server: number
+  /** Of which in the kernel (system time): sockets, TCP, epoll. */
+  serverSystem: number
   self: number
   machine: number
 }
@@ -24,11 +26,11 @@ export interface CpuUsage {
 
 const USER_HZ = 100 // Linux reports /proc CPU times in 1/100 s
 
-/** User + system seconds of a process (all threads), /proc/<pid>/stat fields 14 and 15. */
-function processSeconds(pid: number): number {
+/** User and system seconds of a process (all threads), /proc/<pid>/stat fields 14 and 15. */
+function processSeconds(pid: number): { user: number; system: number } {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / USER_HZ
+  return { user: Number(fields[11]) / USER_HZ, system: Number(fields[12]) / USER_HZ }
 }
 
 /** Busy seconds of all cores (user, nice, system, irq, softirq, steal), from /proc/stat. */
@@ -40,9 +42,11 @@ function machineSeconds(): number {
 
 export function sampleCpu(pid: number): CpuSample {
   const self = process.cpuUsage()
+  const server = processSeconds(pid)
   return {
     atUs: nowUs(),
-    server: processSeconds(pid),
+    server: server.user + server.system,
+    serverSystem: server.system,
     self: (self.user + self.system) / 1e6,
     machine: machineSeconds(),
   }
