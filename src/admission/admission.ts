@@ -60,6 +60,7 @@ export class Admission {
       queueTimeoutMs: config.queueTimeoutMs,
       queueTargetMs: config.queueTargetMs,
       criticalTimeoutMs: config.deadlineMs,
+      criticalWaitMs: config.criticalWaitMs,
       brake: () => this.brake.engaged(),
       onEvent: (event) => this.emit(event),
     })

@@ -8,7 +8,13 @@ import type { PriorityClass } from './priority.js'
 
 /** A limiter with a fixed limit (min = max), on a manual clock, recording its events. */
 function setup(
-  opts: { limit?: number; queueSize?: number; criticalTimeoutMs?: number; brake?: () => boolean } = {},
+  opts: {
+    limit?: number
+    queueSize?: number
+    criticalTimeoutMs?: number
+    criticalWaitMs?: number
+    brake?: () => boolean
+  } = {},
 ) {
   const clock = new ManualClock(0)
   const events: AdmissionEvent[] = []
@@ -20,6 +26,7 @@ function setup(
     queueTimeoutMs: 250,
     queueTargetMs: 5,
     ...(opts.criticalTimeoutMs ? { criticalTimeoutMs: opts.criticalTimeoutMs } : {}),
+    ...(opts.criticalWaitMs ? { criticalWaitMs: opts.criticalWaitMs } : {}),
     ...(opts.brake ? { brake: opts.brake } : {}),
     onEvent: (e) => events.push(e),
   })
@@ -84,6 +91,17 @@ describe('concurrency limiter', () => {
     await settle()
     assert.equal(outcomes.at(-1), 'i120 started')
     assert.equal(limiter.queued, 1, 'i116 still waits')
+  })
+
+  test("checkout's wait budget is a setting: at 1 s a queue still for 500 ms is not stalled", async () => {
+    const { ask, outcomes, clock } = setup({ limit: 1, criticalTimeoutMs: 2_000, criticalWaitMs: 1_000 })
+    await ask('critical', 'holder')
+    void ask('critical', 'c1')
+    clock.advance(500)
+    void ask('critical', 'c2')
+    clock.advance(500)
+    await ask('critical', 'c3')
+    assert.deepEqual(outcomes, ['holder started', 'c3 limit'])
   })
 
   test('checkout stays FIFO in an overload', async () => {

@@ -12,10 +12,10 @@
  * to checkout first).
  *
  * Critical requests (checkout) stay FIFO and may wait up to `criticalTimeoutMs` (their deadline),
- * but a newcomer that would wait longer than one interval is refused at once: its expected wait is
- * the queue ahead of it times the measured time between checkouts leaving the queue, and a queue
- * nothing has left for an interval is stalled. So checkout's queue holds what the server can start
- * within an interval; the checkouts the database can take still start, the others learn it in
+ * but a newcomer that would wait longer than `criticalWaitMs` (one interval) is refused at once: its
+ * expected wait is the queue ahead of it times the measured time between checkouts leaving the
+ * queue, and a queue nothing has left for that long is stalled. So checkout's queue holds what the
+ * server can start within that time; the checkouts the database can take still start, the others learn it in
  * microseconds instead of at their deadline. Every request also carries a deadline; one that passed
  * is dropped before it starts.
  */
@@ -37,6 +37,11 @@ export interface ConcurrencyLimiterOptions {
   criticalTimeoutMs?: number
   /** How long the queue may stand before it counts as an overload (CoDel's interval). */
   intervalMs?: number
+  /**
+   * The longest expected wait a critical request may join the queue for (default `intervalMs`);
+   * past it, or while the queue has not moved for this long, it is refused at once.
+   */
+  criticalWaitMs?: number
   /** Whether to refuse a sheddable request because the event loop is saturated. */
   brake?: () => boolean
   onEvent?: AdmissionListener
@@ -76,10 +81,12 @@ export class ConcurrencyLimiter {
   /** When the queue was last empty (CoDel: a queue that never empties is standing). */
   private emptyAt: number
   private readonly intervalMs: number
+  private readonly criticalWaitMs: number
 
   constructor(private readonly o: ConcurrencyLimiterOptions) {
     this.emptyAt = o.now()
     this.intervalMs = o.intervalMs ?? 100
+    this.criticalWaitMs = o.criticalWaitMs ?? this.intervalMs
   }
 
   get inService(): number {
@@ -181,8 +188,8 @@ export class ConcurrencyLimiter {
   private checkoutBacklogged(now: number): boolean {
     const ahead = this.queues.critical.length
     if (ahead === 0) return false
-    if (now - this.checkoutMovedAt >= this.intervalMs) return true
-    return this.checkoutGapMs !== undefined && ahead * this.checkoutGapMs >= this.intervalMs
+    if (now - this.checkoutMovedAt >= this.criticalWaitMs) return true
+    return this.checkoutGapMs !== undefined && ahead * this.checkoutGapMs >= this.criticalWaitMs
   }
 
   /** A checkout starts from the queue: one more sample of the time between starts. */

@@ -66,6 +66,7 @@ describe('a small-capacity server under a burst', () => {
       ADMISSION_DEADLINE_MS: '5000',
       // Generous for orders: a busy CI machine may be slow, and this test is about who gets refused.
       ADMISSION_QUEUE_TIMEOUT_MS: '4000',
+      ADMISSION_CRITICAL_WAIT_MS: '4000',
       ADMISSION_QUEUE_TARGET_MS: '5',
       ADMISSION_EVENT_LOOP_THRESHOLD: '0.9',
       RATE_LIMIT_USER_RATE: '1',

@@ -22,6 +22,7 @@ describe('config', () => {
     assert.equal(admission.deadlineMs, 2000)
     assert.equal(admission.queueTimeoutMs, 250)
     assert.equal(admission.queueTargetMs, 5)
+    assert.equal(admission.criticalWaitMs, 100)
     assert.equal(admission.eventLoopThreshold, 0.95)
     assert.equal(admission.eventLoopLagMs, 50)
     assert.deepEqual(admission.rateLimit, { user: { rate: 10, burst: 40 }, ip: { rate: 50, burst: 200 } })
@@ -37,6 +38,10 @@ describe('config', () => {
     assert.throws(
       () => loadConfig({ ADMISSION_QUEUE_TIMEOUT_MS: '5000' }),
       /shorter than ADMISSION_DEADLINE_MS/,
+    )
+    assert.throws(
+      () => loadConfig({ ADMISSION_CRITICAL_WAIT_MS: '2000' }),
+      /ADMISSION_CRITICAL_WAIT_MS must be shorter than ADMISSION_DEADLINE_MS/,
     )
     assert.throws(() => loadConfig({ DB_POOL_ACQUIRE_TIMEOUT_MS: '3000' }), /DB_POOL_ACQUIRE_TIMEOUT_MS/)
     assert.throws(() => loadConfig({ ADMISSION_EVENT_LOOP_THRESHOLD: '2' }), /ADMISSION_EVENT_LOOP_THRESHOLD/)
