@@ -140,6 +140,23 @@ describe('concurrency limiter', () => {
     )
   })
 
+  test("a batch of checkouts starting at one instant counts as many starts: the queue's pace is time per start", async () => {
+    const { ask, outcomes, clock, limiter } = setup({ limit: 20, criticalTimeoutMs: 2_000 })
+    const holders = await Promise.all(Array.from({ length: 20 }, (_, i) => ask('critical', `h${i}`)))
+    for (let i = 0; i < 50; i++) void ask('critical', `q${i}`)
+    clock.advance(50)
+    for (const ticket of holders) limiter.release(ticket!, 'r') // a batch of 20 done: 2.5 ms a start
+    await settle()
+    assert.equal(limiter.queued, 30)
+    for (let i = 0; i < 11; i++) void ask('critical', `late${i}`) // 30 to 39 ahead: under 100 ms
+    await settle()
+    assert.deepEqual(
+      outcomes.filter((o) => o.endsWith('limit')),
+      ['late10 limit'],
+    )
+    assert.equal(limiter.queued, 40)
+  })
+
   test('a checkout queue that has not moved for an interval refuses newcomers at once', async () => {
     const { limiter, ask, outcomes, clock } = setup({ limit: 1, criticalTimeoutMs: 2_000 })
     const holder = (await ask('critical', 'holder'))!

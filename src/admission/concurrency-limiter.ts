@@ -74,8 +74,13 @@ export class ConcurrencyLimiter {
   private active = 0
   private readonly queues: Record<PriorityClass, Waiter[]> = { critical: [], important: [], sheddable: [] }
   private waiting = 0
-  /** Mean time between checkouts starting from the queue (EWMA, ms); undefined until measured. */
-  private checkoutGapMs: number | undefined
+  /**
+   * Time (ms) and starts from checkout's queue, both fading with age (time constant
+   * `criticalWaitMs`): their ratio is the time per start, right for steady starts and for a batch
+   * of orders that all start at one instant.
+   */
+  private checkoutTimeMs = 0
+  private checkoutStarts = 0
   /** When checkout's queue last moved: it became non-empty, or a waiter started from it. */
   private checkoutMovedAt = 0
   /** When the queue was last empty (CoDel: a queue that never empties is standing). */
@@ -189,13 +194,17 @@ export class ConcurrencyLimiter {
     const ahead = this.queues.critical.length
     if (ahead === 0) return false
     if (now - this.checkoutMovedAt >= this.criticalWaitMs) return true
-    return this.checkoutGapMs !== undefined && ahead * this.checkoutGapMs >= this.criticalWaitMs
+    return (
+      this.checkoutStarts > 0 && (ahead * this.checkoutTimeMs) / this.checkoutStarts >= this.criticalWaitMs
+    )
   }
 
-  /** A checkout starts from the queue: one more sample of the time between starts. */
+  /** A checkout starts from the queue: the time since it last moved, and one more start. */
   private checkoutStarted(now: number): void {
-    const gap = now - this.checkoutMovedAt
-    this.checkoutGapMs = this.checkoutGapMs === undefined ? gap : this.checkoutGapMs * 0.9 + gap * 0.1
+    const elapsed = now - this.checkoutMovedAt
+    const fade = Math.exp(-elapsed / this.criticalWaitMs)
+    this.checkoutTimeMs = this.checkoutTimeMs * fade + elapsed
+    this.checkoutStarts = this.checkoutStarts * fade + 1
     this.checkoutMovedAt = now
   }
 

@@ -87,7 +87,7 @@ export async function startInstance(env: Record<string, string>): Promise<Instan
       // count every answer; admission stays on, but queues long enough to serve them all.
       ADMISSION_DEADLINE_MS: '60000',
       ADMISSION_QUEUE_TIMEOUT_MS: '30000',
-      ADMISSION_CRITICAL_WAIT_MS: '30000',
+      ADMISSION_CRITICAL_WAIT_MS: '59000',
       ADMISSION_QUEUE_TARGET_MS: '30000',
       ADMISSION_QUEUE_SIZE: '100000',
       ADMISSION_EVENT_LOOP_THRESHOLD: '1',
