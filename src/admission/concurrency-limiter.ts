@@ -15,9 +15,9 @@
  * but a newcomer that would wait longer than `criticalWaitMs` (one interval) is refused at once: its
  * expected wait is the queue ahead of it times the measured time between checkouts leaving the
  * queue, and a queue nothing has left for that long is stalled. So checkout's queue holds what the
- * server can start within that time; the checkouts the database can take still start, the others learn it in
- * microseconds instead of at their deadline. Every request also carries a deadline; one that passed
- * is dropped before it starts.
+ * server can start within that time; the checkouts the database can take still start, the others
+ * learn it in microseconds instead of at their deadline. Every request also carries a deadline; one
+ * that passed is dropped before it starts.
  */
 import type { AdmissionListener, RejectReason } from './events.js'
 import { Rejection } from './events.js'
@@ -177,7 +177,7 @@ export class ConcurrencyLimiter {
    * Whether a request that cannot start should be refused rather than queued. In an overload
    * browsing is, and so is every other write while checkout waits: freed slots go to checkout
    * first, so the write would wait out its timeout for a refusal. Checkout is when its own queue
-   * is longer than it can start within an interval.
+   * is longer than it can start within `criticalWaitMs`.
    */
   private refusedAtOnce(priority: PriorityClass, now: number): boolean {
     if (priority === 'critical') return this.checkoutBacklogged(now)
@@ -186,8 +186,8 @@ export class ConcurrencyLimiter {
   }
 
   /**
-   * Whether a newcomer to checkout's queue would wait more than an interval: the queue ahead of it
-   * times the time between starts, or a queue that has not moved for an interval. It would hold a
+   * Whether a newcomer to checkout's queue would wait more than `criticalWaitMs`: the queue ahead of
+   * it times the time per start, or a queue that has not moved for that long. It would hold a
    * connection for a refusal at its deadline, or for an order that comes too late to matter.
    */
   private checkoutBacklogged(now: number): boolean {
@@ -242,7 +242,7 @@ export class ConcurrencyLimiter {
     const lifo = this.overloaded(now)
     for (const priority of priorityClasses) {
       const queue = this.queues[priority]
-      // Checkout stays FIFO: its queue is kept within an interval's wait (checkoutBacklogged), so
+      // Checkout stays FIFO: its queue is kept within `criticalWaitMs` (checkoutBacklogged), so
       // its oldest clients are still waiting, and its starts measure how fast it moves.
       while (queue.length > 0 && this.mayStart(priority)) {
         const waiter = (lifo && priority !== 'critical' ? queue.pop() : queue.shift())!
