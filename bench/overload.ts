@@ -139,6 +139,13 @@ const cpuOver = (
   return a === undefined || b === undefined ? undefined : b[who] - a[who]
 }
 
+/** The kernel's share (system time) of the server's CPU over a window. */
+const kernelShareOver = (cpu: CpuSample[], w: Window): number | undefined => {
+  const all = cpuOver(cpu, w)
+  const system = cpuOver(cpu, w, 'serverSystem')
+  return all && system !== undefined ? system / all : undefined
+}
+
 /** Cores busy on average over a window (1.00 = one core the whole time). */
 const cores = (cpu: CpuSample[], w: Window, who: 'server' | 'self' | 'machine') => {
   const used = cpuOver(cpu, w, who)
@@ -180,7 +187,7 @@ async function capacity(on: Loaded, s: Settings): Promise<{ best: Step | undefin
       p95: result.latency.p95,
       pass: result.slo?.pass ?? false,
       cpuPerAnswer: serverCpu === undefined || answers === 0 ? undefined : serverCpu / answers,
-      kernelShare: serverCpu ? (cpuOver(cpu, plateau, 'serverSystem') ?? 0) / serverCpu : undefined,
+      kernelShare: kernelShareOver(cpu, plateau),
     }
     steps.push(step)
     log(
@@ -292,7 +299,7 @@ async function refusalCost(mode: Mode, rate: number, s: Settings) {
     const serverCpu = cpuOver(cpu, plateau) ?? Number.NaN
     return {
       cpuPerAnswer: serverCpu / answers,
-      kernelShare: (cpuOver(cpu, plateau, 'serverSystem') ?? Number.NaN) / serverCpu,
+      kernelShare: kernelShareOver(cpu, plateau) ?? Number.NaN,
       refusedShare: refused / Math.max(1, answers),
       answers,
     }

@@ -75,13 +75,21 @@ export class LocalRateLimiter implements RateLimiter {
   take(key: string): RateDecision {
     const now = this.now()
     const { decision, tat } = gcra(this.policy, this.tats.get(key), now)
-    if (decision.allowed) {
-      // Re-inserted at the end: Map order is then roughly least recently used first.
-      this.tats.delete(key)
-      this.tats.set(key, tat)
-      if (this.tats.size > this.maxKeys) this.prune(now)
-    }
+    // Re-inserted at the end: Map order is then roughly least recently used first.
+    if (decision.allowed) this.note(key, tat)
     return decision
+  }
+
+  /** The decision `take` would give, without taking: for a table of TATs learnt elsewhere. */
+  peek(key: string): RateDecision {
+    return gcra(this.policy, this.tats.get(key), this.now()).decision
+  }
+
+  /** Records a client's TAT decided elsewhere (a shared limiter's answer). */
+  note(key: string, tat: number): void {
+    this.tats.delete(key)
+    this.tats.set(key, tat)
+    if (this.tats.size > this.maxKeys) this.prune(this.now())
   }
 
   get size(): number {

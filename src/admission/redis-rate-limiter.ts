@@ -8,7 +8,7 @@
  */
 import type { RateLimitConfig } from '../config/index.js'
 import { defineScript, type RedisHandle } from '../platform/redis/index.js'
-import type { RateDecision, RateLimiter } from './rate-limiter.js'
+import { LocalRateLimiter, type RateDecision, type RateLimiter } from './rate-limiter.js'
 
 // KEYS[1] = the client's TAT; ARGV = interval (ms), burst. Returns {allowed, resetMs, retryAfterMs}
 // as strings: Redis truncates Lua numbers to integers and the interval may be fractional.
@@ -28,9 +28,6 @@ redis.call('SET', KEYS[1], tostring(nxt), 'PX', math.ceil(nxt - now) + 1)
 return {1, tostring(nxt - now), '0'}
 `
 
-/** How many refused clients an instance remembers; past it the expired are swept, then all. */
-const REMEMBERED = 50_000
-
 export interface RedisRateLimiterOptions {
   /** This instance's clock (ms); only differences are used, so Redis's clock need not agree. */
   now?: () => number
@@ -40,15 +37,15 @@ export interface RedisRateLimiterOptions {
 
 export class RedisRateLimiter implements RateLimiter {
   private readonly script: (keys: string[], args: (string | number)[]) => Promise<[number, string, string]>
-  private readonly now: () => number
   /**
-   * Clients Redis refused, and when they may ask again. Until then their requests are refused here,
-   * without a round trip: a client retrying early is the commonest refusal in a sale, and the
-   * answer cannot change, since a GCRA's theoretical arrival time only moves later (other
-   * instances can only push it further). The wait is counted from before the command was sent, so
-   * the local refusal ends no later than Redis's would.
+   * The TATs of clients Redis refused, as this instance's clock puts them. While one still refuses,
+   * the client is refused here, without a round trip: a client retrying early is the commonest
+   * refusal in a sale, and the answer cannot change, since a TAT only moves later (other instances
+   * can only push it further). It is placed from before the command was sent, so the local refusal
+   * ends no later than Redis's would.
    */
-  private readonly refused = new Map<string, { retryAt: number; resetAt: number }>()
+  private readonly refused: LocalRateLimiter
+  private readonly now: () => number
 
   constructor(
     private readonly redis: RedisHandle,
@@ -59,25 +56,14 @@ export class RedisRateLimiter implements RateLimiter {
   ) {
     this.script = defineScript(redis, 'floodgateGcra', GCRA)
     this.now = options.now ?? (() => performance.now())
+    this.refused = new LocalRateLimiter(policy, this.now, 50_000)
   }
 
   take(key: string): RateDecision | Promise<RateDecision> {
-    const now = this.now()
-    const known = this.refused.get(key)
-    if (known) {
-      if (now < known.retryAt) {
-        return {
-          allowed: false,
-          limit: this.policy.burst,
-          remaining: 0,
-          resetMs: Math.max(0, known.resetAt - now),
-          retryAfterMs: known.retryAt - now,
-        }
-      }
-      this.refused.delete(key)
-    }
+    const known = this.refused.peek(key)
+    if (!known.allowed) return known
     if (!this.redis.ready()) return this.fallback.take(key)
-    return this.ask(key, now)
+    return this.ask(key, this.now())
   }
 
   private async ask(key: string, sentAt: number): Promise<RateDecision> {
@@ -88,27 +74,17 @@ export class RedisRateLimiter implements RateLimiter {
         [interval, this.policy.burst],
       )
       const resetMs = Number(reset)
-      const retryAfterMs = Number(retry)
-      if (allowed !== 1) this.remember(key, sentAt + retryAfterMs, sentAt + resetMs)
+      if (allowed !== 1) this.refused.note(key, sentAt + resetMs)
       return {
         allowed: allowed === 1,
         limit: this.policy.burst,
         remaining: allowed === 1 ? Math.floor((interval * this.policy.burst - resetMs) / interval + 1e-9) : 0,
         resetMs,
-        retryAfterMs,
+        retryAfterMs: Number(retry),
       }
     } catch (error) {
       this.options.onDegraded?.(error as Error)
       return this.fallback.take(key)
     }
-  }
-
-  private remember(key: string, retryAt: number, resetAt: number): void {
-    if (this.refused.size >= REMEMBERED) {
-      const now = this.now()
-      for (const [k, v] of this.refused) if (v.retryAt <= now) this.refused.delete(k)
-      if (this.refused.size >= REMEMBERED) this.refused.clear()
-    }
-    this.refused.set(key, { retryAt, resetAt })
   }
 }
