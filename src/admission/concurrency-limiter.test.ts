@@ -26,7 +26,7 @@ function setup(
     queueTimeoutMs: 250,
     queueTargetMs: 5,
     ...(opts.criticalTimeoutMs ? { criticalTimeoutMs: opts.criticalTimeoutMs } : {}),
-    ...(opts.criticalWaitMs ? { criticalWaitMs: opts.criticalWaitMs } : {}),
+    ...(opts.criticalWaitMs !== undefined ? { criticalWaitMs: opts.criticalWaitMs } : {}),
     ...(opts.brake ? { brake: opts.brake } : {}),
     onEvent: (e) => events.push(e),
   })
@@ -102,6 +102,16 @@ describe('concurrency limiter', () => {
     clock.advance(500)
     await ask('critical', 'c3')
     assert.deepEqual(outcomes, ['holder started', 'c3 limit'])
+  })
+
+  test('a wait budget of 0 turns the early refusal off: checkout waits until its timeout', async () => {
+    const { ask, outcomes, clock } = setup({ limit: 1, criticalTimeoutMs: 2_000, criticalWaitMs: 0 })
+    await ask('critical', 'holder')
+    void ask('critical', 'c1')
+    clock.advance(1_000)
+    void ask('critical', 'c2')
+    await settle()
+    assert.deepEqual(outcomes, ['holder started'])
   })
 
   test('checkout stays FIFO in an overload', async () => {

@@ -39,7 +39,8 @@ export interface ConcurrencyLimiterOptions {
   intervalMs?: number
   /**
    * The longest expected wait a critical request may join the queue for (default `intervalMs`);
-   * past it, or while the queue has not moved for this long, it is refused at once.
+   * past it, or while the queue has not moved for this long, it is refused at once. 0: never; a
+   * critical request then waits until its timeout.
    */
   criticalWaitMs?: number
   /** Whether to refuse a sheddable request because the event loop is saturated. */
@@ -192,7 +193,7 @@ export class ConcurrencyLimiter {
    */
   private checkoutBacklogged(now: number): boolean {
     const ahead = this.queues.critical.length
-    if (ahead === 0) return false
+    if (ahead === 0 || this.criticalWaitMs === 0) return false
     if (now - this.checkoutMovedAt >= this.criticalWaitMs) return true
     return (
       this.checkoutStarts > 0 && (ahead * this.checkoutTimeMs) / this.checkoutStarts >= this.criticalWaitMs
@@ -201,6 +202,7 @@ export class ConcurrencyLimiter {
 
   /** A checkout starts from the queue: the time since it last moved, and one more start. */
   private checkoutStarted(now: number): void {
+    if (this.criticalWaitMs === 0) return
     const elapsed = now - this.checkoutMovedAt
     const fade = Math.exp(-elapsed / this.criticalWaitMs)
     this.checkoutTimeMs = this.checkoutTimeMs * fade + elapsed
