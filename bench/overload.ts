@@ -265,17 +265,24 @@ async function spike(on: Loaded, c: number, factor: number, s: Settings): Promis
 }
 
 /** What a refusal costs: every client limited to one request per 1,000 s, the sale mix at `rate`. */
-async function refusalCost(mode: Mode, rate: number, s: Settings) {
+async function refusalCost(
+  mode: Mode,
+  rate: number,
+  s: Settings,
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+) {
   const target = await startTarget(
     mode,
     true,
     {
+      ...env,
       RATE_LIMIT_USER_RATE: '0.001',
       RATE_LIMIT_USER_BURST: '1',
       RATE_LIMIT_IP_RATE: '0.001',
       RATE_LIMIT_IP_BURST: '1',
     },
-    [],
+    nodeArgs,
     s.placement[mode],
   )
   try {
@@ -297,7 +304,9 @@ async function refusalCost(mode: Mode, rate: number, s: Settings) {
     const answers = seconds.reduce((sum, x) => sum + x.completed, 0)
     const refused = seconds.reduce((sum, x) => sum + x.shed, 0)
     const serverCpu = cpuOver(cpu, plateau) ?? Number.NaN
+    const window = { fromUs: cpu[plateau.from]?.atUs ?? 0, toUs: cpu[plateau.to]?.atUs ?? Infinity }
     return {
+      window,
       cpuPerAnswer: serverCpu / answers,
       kernelShare: kernelShareOver(cpu, plateau) ?? Number.NaN,
       refusedShare: refused / Math.max(1, answers),
@@ -336,19 +345,85 @@ async function scrapeAdmission(url: string): Promise<Map<string, number>> {
   return series
 }
 
+/** The admission and pool gauges once a second while a run goes on (for `--diagnose`). */
+function sampleGauges(url: string): { stop(): Record<string, number>[] } {
+  const rows: Record<string, number>[] = []
+  const names: Record<string, string> = {
+    floodgate_admission_limit: 'limit',
+    floodgate_admission_in_service: 'inService',
+    floodgate_admission_queued: 'queued',
+    floodgate_event_loop_utilization: 'elu',
+    'floodgate_db_pool_connections{state="in_use"}': 'poolUsed',
+    'floodgate_db_pool_connections{state="waiting"}': 'poolWaiting',
+  }
+  const timer = setInterval(async () => {
+    const row: Record<string, number> = {}
+    rows.push(row)
+    try {
+      const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(900) })).text()
+      for (const line of text.split('\n')) {
+        const space = line.lastIndexOf(' ')
+        const key = names[line.slice(0, space)]
+        if (key) row[key] = Number(line.slice(space + 1))
+        if (line.startsWith('floodgate_event_loop_lag_seconds '))
+          row['lagMs'] = Number(line.slice(space + 1)) * 1000
+      }
+    } catch {
+      // a scrape that timed out leaves its second empty
+    }
+  }, 1000)
+  return {
+    stop() {
+      clearInterval(timer)
+      return rows
+    },
+  }
+}
+
 /**
  * `--diagnose C`: the protected spike alone at 3x the given C, then where its refusals came from
  * (the server's counters by reason and class) and how each journey step fared. For finding out why
  * a target is missed; it writes nothing.
  */
-async function diagnose(mode: Mode, c: number, s: Settings, profile: boolean): Promise<void> {
+async function diagnose(
+  mode: Mode,
+  c: number,
+  s: Settings,
+  profile: boolean,
+  env: Record<string, string>,
+): Promise<void> {
   const profDir = fs.mkdtempSync(path.join(os.tmpdir(), 'floodgate-prof-'))
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []
-  const on = await load(await startTarget(mode, true, {}, nodeArgs, s.placement[mode]))
+  const on = await load(await startTarget(mode, true, env, nodeArgs, s.placement[mode]))
+  let window: { fromUs: number; toUs: number } | undefined
   try {
     const before = await scrapeAdmission(on.target.url)
-    const { result } = await spike(on, c, s.factor, s)
+    const gauges = sampleGauges(on.target.url)
+    const { result, cpu, plan } = await spike(on, c, s.factor, s)
+    const timeline = gauges.stop()
+    window = { fromUs: cpu[plan.sale.from]?.atUs ?? 0, toUs: cpu[plan.sale.to]?.atUs ?? Infinity }
+    log(
+      `  server CPU during the sale: ${((cpuOver(cpu, plan.sale) ?? Number.NaN) / (plan.sale.to - plan.sale.from)).toFixed(2)} cores`,
+    )
     const after = await scrapeAdmission(on.target.url)
+    log(
+      '  server gauges, every 5th second (limit / in service / queued / loop utilization / lag ms / pool in use / pool waiting):',
+    )
+    for (const [i, g] of timeline.entries())
+      if (i % 5 === 0)
+        log(
+          `    ${String(i).padStart(3)} s  ${[
+            'limit',
+            'inService',
+            'queued',
+            'elu',
+            'lagMs',
+            'poolUsed',
+            'poolWaiting',
+          ]
+            .map((k) => (g[k] ?? Number.NaN).toFixed(k === 'elu' ? 2 : 0).padStart(6))
+            .join(' ')}`,
+        )
     log('  server counters during the run (delta):')
     for (const [name, value] of after) {
       const delta = value - (before.get(name) ?? 0)
@@ -364,9 +439,28 @@ async function diagnose(mode: Mode, c: number, s: Settings, profile: boolean): P
   }
   const file = findProfile(profDir)
   if (file)
-    log(
-      renderProfile(summariseProfile(file, undefined, 30), '  CPU profile of the server (seeding included):'),
-    )
+    log(renderProfile(summariseProfile(file, window, 40), '  CPU profile of the server (the sale stage):'))
+  fs.rmSync(profDir, { recursive: true, force: true })
+}
+
+/** `--probe R`: the refusal probe alone at R requests/s, and optionally where its CPU went. */
+async function probe(
+  mode: Mode,
+  rate: number,
+  s: Settings,
+  profile: boolean,
+  env: Record<string, string>,
+): Promise<void> {
+  const profDir = fs.mkdtempSync(path.join(os.tmpdir(), 'floodgate-prof-'))
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []
+  const r = await refusalCost(mode, rate, s, nodeArgs, env)
+  log(
+    `  ${mode} refusals at ${rate}/s: ${fmt.pct(r.refusedShare)} of ${fmt.int(r.answers)} answers refused, ` +
+      `${fmt.us(r.cpuPerAnswer)} of server CPU each (${fmt.pct(r.kernelShare)} in the kernel)`,
+  )
+  const file = findProfile(profDir)
+  if (file)
+    log(renderProfile(summariseProfile(file, r.window, 40), '  CPU profile of the server (the plateau):'))
   fs.rmSync(profDir, { recursive: true, force: true })
 }
 
@@ -544,6 +638,8 @@ async function main(): Promise<number> {
       'embedded-share': { type: 'string', default: '0.25' },
       'production-share': { type: 'string', default: '0' },
       diagnose: { type: 'string' },
+      probe: { type: 'string' },
+      'server-env': { type: 'string', multiple: true, default: [] },
       'cpu-prof': { type: 'boolean', default: false },
     },
   })
@@ -582,8 +678,20 @@ async function main(): Promise<number> {
     maxFactor: Number(values['max-factor']),
     placement,
   }
+  // `--server-env KEY=VALUE` (repeatable): settings for the server a diagnosis or a probe starts.
+  const serverEnv = Object.fromEntries(
+    values['server-env'].map((pair) => {
+      const at = pair.indexOf('=')
+      if (at < 1) throw new Error(`--server-env wants KEY=VALUE, not ${pair}`)
+      return [pair.slice(0, at), pair.slice(at + 1)]
+    }),
+  )
+  if (values.probe !== undefined) {
+    for (const mode of modes) await probe(mode, Number(values.probe), s, values['cpu-prof'], serverEnv)
+    return 0
+  }
   if (values.diagnose !== undefined) {
-    for (const mode of modes) await diagnose(mode, Number(values.diagnose), s, values['cpu-prof'])
+    for (const mode of modes) await diagnose(mode, Number(values.diagnose), s, values['cpu-prof'], serverEnv)
     return 0
   }
   const env = describeEnvironment(args)

@@ -2,11 +2,13 @@
  * `buildApp(deps)` composes every module from its dependencies into one Fastify instance. It does
  * not listen: main.ts does, and tests use `app.inject` against the same object.
  */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import proxyAddr from '@fastify/proxy-addr'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import apiReference from '@scalar/fastify-api-reference'
-import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
-import { type Admission, registerAdmission, registerClientLimit } from './admission/index.js'
+import Fastify, { type FastifyServerFactory, type FastifyServerOptions, LogController } from 'fastify'
+import { type Admission, registerAdmission, registerClientLimit, withEdge } from './admission/index.js'
 import { authRoutes, type TokenVerifier } from './auth/index.js'
 import { catalogRoutes } from './catalog/index.js'
 import type { Config } from './config/index.js'
@@ -59,7 +61,27 @@ const BODY_LIMIT = 256 * 1024
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, db, clock } = deps
+  const trust = trustedProxies(config.http.trustProxy)
+  // The edge answers the catalog reads admission refuses before fastify sees them (edge.ts).
+  const admission = deps.admission
+  const serverFactory: FastifyServerFactory | undefined = admission?.config.edge
+    ? (handler, options) =>
+        serveWith(
+          withEdge(
+            {
+              admission,
+              clientIp: clientIpOf(trust),
+              requestId: requestIdFrom,
+              observe: (method, route, status, seconds) =>
+                deps.metrics.observeRequest(method, route, status, seconds),
+            },
+            handler,
+          ),
+          options,
+        )
+    : undefined
   const app = Fastify({
+    ...(serverFactory && { serverFactory }),
     logger: deps.logger ?? false,
     genReqId: requestIdFrom,
     // One log line per request (below) instead of fastify's two: half the logging cost on sale day.
@@ -69,7 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // connection first and never sends a request into one we are closing (a reset, then a 502).
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
     // request.ip (per-IP limits, logs) is the client's behind the load balancers named here.
-    trustProxy: trustedProxies(config.http.trustProxy),
+    trustProxy: trust,
     // Headers must start arriving within the keep-alive window (Node measures from the connection's
     // last activity on some versions); the whole request then gets 30 s more: slow-loris protection
     // without cutting off a slow mobile upload.
@@ -177,7 +199,30 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   return app
 }
 
-/** Fastify's types take a hop count as a function: trust that many hops nearest to us. */
-function trustedProxies(trust: Config['http']['trustProxy']) {
-  return typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust
+/** Which proxies to trust, as one function for fastify and the edge: that many hops nearest to us, a list, all or none. */
+function trustedProxies(
+  trust: Config['http']['trustProxy'],
+): false | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false
+  if (trust === true) return () => true
+  if (typeof trust === 'number') return (_address, hop) => hop < trust
+  return proxyAddr.compile(trust)
+}
+
+/** The client's address as fastify's `request.ip` finds it. */
+function clientIpOf(trust: ReturnType<typeof trustedProxies>): (req: IncomingMessage) => string {
+  if (!trust) return (req) => req.socket.remoteAddress ?? ''
+  return (req) => proxyAddr(req, trust)
+}
+
+/** The HTTP server fastify would make, with its timeouts (fastify leaves them to a server factory). */
+function serveWith(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  options: FastifyServerOptions,
+) {
+  const server = http.createServer(handler)
+  server.keepAliveTimeout = options.keepAliveTimeout!
+  server.requestTimeout = options.requestTimeout!
+  server.setTimeout(options.connectionTimeout ?? 0)
+  return server
 }

@@ -13,6 +13,7 @@ import type { AdmissionEvent, AdmissionListener } from './events.js'
 import { GradientLimit, type GradientLimitOptions } from './gradient-limit.js'
 import type { PriorityClass } from './priority.js'
 import { LocalRateLimiter, type RateLimiter } from './rate-limiter.js'
+import { StaleStore } from './stale.js'
 
 export interface AdmissionDeps {
   config: AdmissionConfig
@@ -37,6 +38,8 @@ export class Admission {
   readonly database: CircuitBreaker
   readonly config: AdmissionConfig
   readonly clock: Clock
+  /** The catalog's last good answers, served while the server has no room for a read (stale.ts). */
+  readonly stale: StaleStore
   /** Each admitted route's class ("METHOD /pattern"), as the hooks resolved it. */
   readonly routes = new Map<string, PriorityClass>()
   private readonly listeners: AdmissionListener[] = []
@@ -71,6 +74,7 @@ export class Admission {
       return deps.shareRateLimits ? deps.shareRateLimits(scope, policy, local) : local
     }
     this.database = new CircuitBreaker({ now })
+    this.stale = new StaleStore(now)
     this.userLimiter = limiter('user')
     this.ipLimiter = limiter('ip')
   }

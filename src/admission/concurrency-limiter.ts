@@ -115,7 +115,20 @@ export class ConcurrencyLimiter {
    * cannot start, so callers can refuse it before dearer checks (a rate limit's Redis round trip).
    */
   precheck(priority: PriorityClass, now = this.o.now()): void {
-    if (this.refusedAtOnce(priority, now) && !this.canStart(priority)) throw this.refuse('limit', priority)
+    const refused = this.refusal(priority, now)
+    if (refused) throw this.refuse(refused, priority)
+  }
+
+  /**
+   * Why `acquire` would refuse a request of `priority` at once (`event_loop` or `limit`), or
+   * `undefined` when it would start it or let it wait. Emits nothing: the caller reports a refusal
+   * it acts on (`Admission.emit`), as the edge does for the catalog reads it answers itself.
+   */
+  refusal(priority: PriorityClass, now = this.o.now()): RejectReason | undefined {
+    if (priority === 'sheddable' && this.o.brake?.()) return 'event_loop'
+    if (this.canStart(priority)) return undefined
+    this.o.limit.notePressure()
+    return this.refusedAtOnce(priority, now) ? 'limit' : undefined
   }
 
   /**
@@ -126,10 +139,9 @@ export class ConcurrencyLimiter {
     const now = this.o.now()
     this.expire(now)
     if (now >= deadline) throw this.refuse('deadline', priority)
-    if (priority === 'sheddable' && this.o.brake?.()) throw this.refuse('event_loop', priority)
+    const refused = this.refusal(priority, now)
+    if (refused) throw this.refuse(refused, priority)
     if (this.canStart(priority)) return this.start(priority, now, now)
-    this.o.limit.notePressure()
-    if (this.refusedAtOnce(priority, now)) throw this.refuse('limit', priority)
     if (this.waiting >= this.o.queueSize && !this.evictBelow(priority))
       throw this.refuse('queue_full', priority)
     return new Promise<Ticket>((resolve, reject) => {

@@ -18,8 +18,8 @@ import type { Ticket } from './concurrency-limiter.js'
 import { type RateLimitScope, Rejection, type RejectReason } from './events.js'
 import { defaultPriority, type PriorityClass } from './priority.js'
 import type { RateDecision, RateLimiter } from './rate-limiter.js'
-import { rateLimitedError, refuse } from './refusal.js'
-import { StaleStore, sendStale, serveStale } from './stale.js'
+import { rateLimitHeaders, rateLimitRefusal, refuse } from './refusal.js'
+import { sendStale, serveStale } from './stale.js'
 
 const kArrival = Symbol('floodgate.arrival')
 const kTicket = Symbol('floodgate.ticket')
@@ -71,7 +71,7 @@ export function registerClientLimit(app: FastifyInstance, admission: Admission):
 
 /** Steps 3 to 5: per-user limit, concurrency admission, the last deadline check, and release. */
 export function registerAdmission(app: FastifyInstance, admission: Admission): void {
-  const stale = new StaleStore(() => admission.clock.now())
+  const stale = admission.stale
   app.addHook('onRoute', (route) => {
     if (!admitted(route)) return
     serveStale(route, admission, stale)
@@ -181,13 +181,10 @@ async function limit(
 ): Promise<FastifyReply | undefined> {
   const taken = limiter.take(key)
   const decision: RateDecision = taken instanceof Promise ? await taken : taken
-  reply.header('ratelimit-limit', decision.limit)
-  reply.header('ratelimit-remaining', decision.remaining)
-  reply.header('ratelimit-reset', Math.ceil(decision.resetMs / 1000))
+  reply.headers(rateLimitHeaders(decision))
   if (decision.allowed) return undefined
   admission.emit({ type: 'rate_limited', scope })
-  const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000))
-  return refuse(reply, rateLimitedError(scope, seconds))
+  return refuse(reply, rateLimitRefusal(scope, decision))
 }
 
 /** The contract says where 429 and 503 can come from: every admitted operation. */

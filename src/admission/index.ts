@@ -6,6 +6,7 @@
 export { Admission, type AdmissionDeps } from './admission.js'
 export { type BreakerState, CircuitBreaker } from './circuit-breaker.js'
 export { ConcurrencyLimiter, type Ticket } from './concurrency-limiter.js'
+export { withEdge } from './edge.js'
 export { EventLoopBrake } from './event-loop-brake.js'
 export type { AdmissionEvent, RejectReason } from './events.js'
 export { GradientLimit } from './gradient-limit.js'

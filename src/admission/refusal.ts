@@ -8,24 +8,31 @@ import type { FastifyReply } from 'fastify'
 import { problemBody } from '../http/problem.js'
 import { AppError } from '../platform/errors/index.js'
 import type { RateLimitScope } from './events.js'
+import type { RateDecision } from './rate-limiter.js'
 
 const serialized = new WeakMap<AppError, string>()
 
 export function refuse(reply: FastifyReply, error: AppError): FastifyReply {
+  return reply
+    .code(error.status)
+    .header('retry-after', retryAfter(error))
+    .type('application/problem+json')
+    .send(refusalBody(error, reply.request.url))
+}
+
+/** The problem+json body of a refusal of a request for `url` (its path is the `instance`). */
+export function refusalBody(error: AppError, url: string): string {
   let prefix = serialized.get(error)
   if (prefix === undefined) {
     prefix = JSON.stringify(problemBody(error)).slice(0, -1)
     serialized.set(error, prefix)
   }
-  const url = reply.request.url
   const query = url.indexOf('?')
   const path = query === -1 ? url : url.slice(0, query)
-  return reply
-    .code(error.status)
-    .header('retry-after', String(error.extra['retryAfterSeconds'] ?? 1))
-    .type('application/problem+json')
-    .send(`${prefix},"instance":${JSON.stringify(path)}}`)
+  return `${prefix},"instance":${JSON.stringify(path)}}`
 }
+
+export const retryAfter = (error: AppError): string => String(error.extra['retryAfterSeconds'] ?? 1)
 
 const rateLimited = new Map<string, AppError>()
 
@@ -42,3 +49,16 @@ export function rateLimitedError(scope: RateLimitScope, seconds: number): AppErr
   }
   return error
 }
+
+/** The RateLimit headers of a decision: on every answer the limit let through, and on its 429s. */
+export function rateLimitHeaders(decision: RateDecision): Record<string, string> {
+  return {
+    'ratelimit-limit': String(decision.limit),
+    'ratelimit-remaining': String(decision.remaining),
+    'ratelimit-reset': String(Math.ceil(decision.resetMs / 1000)),
+  }
+}
+
+/** The 429 of a decision that refused: wait the whole seconds it asks for, at least one. */
+export const rateLimitRefusal = (scope: RateLimitScope, decision: RateDecision): AppError =>
+  rateLimitedError(scope, Math.max(1, Math.ceil(decision.retryAfterMs / 1000)))

@@ -12,6 +12,7 @@ import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { errorHandler, toAppError } from '../http/problem.js'
 import { addRouteHook } from '../http/route-hooks.js'
 import type { Admission } from './admission.js'
+import { defaultPriority } from './priority.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -20,10 +21,18 @@ declare module 'fastify' {
   }
 }
 
-interface Stored {
+export interface Stored {
   body: string
   type: string
   at: number
+  /** The route's pattern (metrics label). */
+  route: string
+  /**
+   * Whether the edge (edge.ts) may send it before fastify runs: a public, sheddable route under its
+   * own name (the edge applies browsing's admission rule; a deprecated alias's answer carries
+   * headers its hooks add).
+   */
+  edge: boolean
 }
 
 const kServedStale = Symbol('floodgate.stale')
@@ -36,9 +45,9 @@ export class StaleStore {
     private readonly maxAgeMs = 10 * 60_000,
   ) {}
 
-  put(url: string, body: string, type: string): void {
+  put(url: string, answer: Omit<Stored, 'at'>): void {
     this.answers.delete(url)
-    this.answers.set(url, { body, type, at: this.now() })
+    this.answers.set(url, { ...answer, at: this.now() })
     if (this.answers.size > this.maxEntries) this.answers.delete(this.answers.keys().next().value!)
   }
 
@@ -58,7 +67,15 @@ export function serveStale(route: RouteOptions, admission: Admission, store: Sta
     async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
       const served = request as FastifyRequest & { [kServedStale]?: boolean }
       if (reply.statusCode === 200 && typeof payload === 'string' && !served[kServedStale]) {
-        store.put(request.url, payload, String(reply.getHeader('content-type') ?? 'application/json'))
+        store.put(request.url, {
+          body: payload,
+          type: String(reply.getHeader('content-type') ?? 'application/json'),
+          route: route.url!,
+          edge:
+            route.config?.access === 'public' &&
+            !route.config?.alias &&
+            (route.config?.priority ?? defaultPriority('GET')) === 'sheddable',
+        })
       }
       return payload
     },
@@ -89,11 +106,15 @@ export function sendStale(
   const stored = store.get(request.url)
   if (!stored) return undefined
   ;(request as FastifyRequest & { [kServedStale]?: boolean })[kServedStale] = true
-  const age = Math.max(0, Math.floor((admission.clock.now() - stored.at) / 1000))
   return reply
     .code(200)
     .header('content-type', stored.type)
-    .header('age', String(age))
+    .header('age', ageOf(stored, admission))
     .header('floodgate-stale', why)
     .send(stored.body)
+}
+
+/** The `Age` header of a stored answer: whole seconds since it was stored. */
+export function ageOf(stored: Stored, admission: Admission): string {
+  return String(Math.max(0, Math.floor((admission.clock.now() - stored.at) / 1000)))
 }

@@ -33,6 +33,9 @@ describe('config', () => {
       trustProxy: false,
     })
     assert.equal(loadConfig({ FLOODGATE_ADMISSION: 'off' }).admission.enabled, false)
+    assert.equal(loadConfig({}).admission.edge, true)
+    assert.equal(loadConfig({ ADMISSION_EDGE: 'off' }).admission.edge, false)
+    assert.throws(() => loadConfig({ ADMISSION_EDGE: 'maybe' }), /ADMISSION_EDGE/)
     assert.equal(loadConfig({ RATE_LIMIT_IP_RATE: '0.5' }).admission.rateLimit.ip.rate, 0.5)
     assert.throws(() => loadConfig({ FLOODGATE_ADMISSION: 'maybe' }), /FLOODGATE_ADMISSION/)
     assert.throws(
