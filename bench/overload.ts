@@ -392,9 +392,8 @@ async function diagnose(
   profile: boolean,
   env: Record<string, string>,
 ): Promise<void> {
-  const profDir = fs.mkdtempSync(path.join(os.tmpdir(), 'floodgate-prof-'))
-  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []
-  const on = await load(await startTarget(mode, true, env, nodeArgs, s.placement[mode]))
+  const profiler = cpuProfiler(profile)
+  const on = await load(await startTarget(mode, true, env, profiler.nodeArgs, s.placement[mode]))
   let window: { fromUs: number; toUs: number } | undefined
   try {
     const before = await scrapeAdmission(on.target.url)
@@ -437,10 +436,21 @@ async function diagnose(
   } finally {
     await on.target.stop()
   }
-  const file = findProfile(profDir)
-  if (file)
-    log(renderProfile(summariseProfile(file, window, 40), '  CPU profile of the server (the sale stage):'))
-  fs.rmSync(profDir, { recursive: true, force: true })
+  profiler.report(window, 'the sale stage')
+}
+
+/** `--cpu-prof`: node's flags for a profile of the server, and its summary once the server exited. */
+function cpuProfiler(on: boolean) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floodgate-prof-'))
+  return {
+    nodeArgs: on ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [],
+    report(window: { fromUs: number; toUs: number } | undefined, what: string) {
+      const file = findProfile(dir)
+      if (file)
+        log(renderProfile(summariseProfile(file, window, 40), `  CPU profile of the server (${what}):`))
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
 }
 
 /** `--probe R`: the refusal probe alone at R requests/s, and optionally where its CPU went. */
@@ -451,17 +461,13 @@ async function probe(
   profile: boolean,
   env: Record<string, string>,
 ): Promise<void> {
-  const profDir = fs.mkdtempSync(path.join(os.tmpdir(), 'floodgate-prof-'))
-  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []
-  const r = await refusalCost(mode, rate, s, nodeArgs, env)
+  const profiler = cpuProfiler(profile)
+  const r = await refusalCost(mode, rate, s, profiler.nodeArgs, env)
   log(
     `  ${mode} refusals at ${rate}/s: ${fmt.pct(r.refusedShare)} of ${fmt.int(r.answers)} answers refused, ` +
       `${fmt.us(r.cpuPerAnswer)} of server CPU each (${fmt.pct(r.kernelShare)} in the kernel)`,
   )
-  const file = findProfile(profDir)
-  if (file)
-    log(renderProfile(summariseProfile(file, r.window, 40), '  CPU profile of the server (the plateau):'))
-  fs.rmSync(profDir, { recursive: true, force: true })
+  profiler.report(r.window, 'the plateau')
 }
 
 async function proveMode(mode: Mode, s: Settings): Promise<ModeOutcome> {
