@@ -5,6 +5,17 @@ import { ManualClock } from '../platform/clock/index.js'
 import { gcra, LocalRateLimiter } from './rate-limiter.js'
 
 describe('GCRA rate limiter', () => {
+  test('a burst of 1 admits a client with an empty bucket at any clock reading', () => {
+    // At 1000.123456789 ms, (now + 100000) - 100000 > now in floating point: the wait was 1e-11 ms.
+    const clock = new ManualClock(1000.123456789)
+    const limiter = new LocalRateLimiter({ rate: 0.01, burst: 1 }, () => clock.now())
+    assert.equal(limiter.take('u1').allowed, true)
+    assert.equal(limiter.take('u1').allowed, false)
+    clock.advance(100_000)
+    assert.equal(limiter.peek('u1').allowed, true, 'one interval later the bucket has room again')
+    assert.equal(gcra({ rate: 0.01, burst: 1 }, undefined, 1000.123456789).decision.allowed, true)
+  })
+
   test('a burst at once, then one request per interval', () => {
     const clock = new ManualClock(0)
     const limiter = new LocalRateLimiter({ rate: 10, burst: 5 }, () => clock.now())

@@ -33,9 +33,12 @@ export function gcra(
   const interval = 1000 / policy.rate
   const tolerance = interval * policy.burst
   const tat = Math.max(storedTat ?? now, now)
-  const next = tat + interval
-  const allowAt = next - tolerance
-  if (now < allowAt) {
+  // The wait is reckoned from the backlog (tat - now), not as (tat + interval - tolerance) - now:
+  // in floating point (now + interval) - interval can exceed now, which refused a client with an
+  // empty bucket and a burst of 1 (tolerance = interval) for a 1e-11 ms wait, a whole second's
+  // Retry-After.
+  const wait = tat - now + interval - tolerance
+  if (wait > 0) {
     return {
       tat,
       decision: {
@@ -43,10 +46,11 @@ export function gcra(
         limit: policy.burst,
         remaining: 0,
         resetMs: tat - now,
-        retryAfterMs: allowAt - now,
+        retryAfterMs: wait,
       },
     }
   }
+  const next = tat + interval
   return {
     tat: next,
     decision: {

@@ -19,11 +19,12 @@ local interval = tonumber(ARGV[1])
 local tolerance = interval * tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-local nxt = tat + interval
-local allow_at = nxt - tolerance
-if now < allow_at then
-  return {0, tostring(tat - now), tostring(allow_at - now)}
+-- From the backlog, as gcra() in rate-limiter.ts: (now + interval) - interval can exceed now.
+local wait = (tat - now) + interval - tolerance
+if wait > 0 then
+  return {0, tostring(tat - now), tostring(wait)}
 end
+local nxt = tat + interval
 redis.call('SET', KEYS[1], tostring(nxt), 'PX', math.ceil(nxt - now) + 1)
 return {1, tostring(nxt - now), '0'}
 `
