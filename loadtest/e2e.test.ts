@@ -35,8 +35,9 @@ describe('loadtest against a real Floodgate', () => {
       '--duration',
       '3s',
       '--prepare',
-      '--secret',
-      secret,
+      // One form: a random base64url secret starts with '-' one time in 64, which a separate
+      // argument would make look like an option.
+      `--secret=${secret}`,
       '--json',
       json,
       '--report',
