@@ -71,15 +71,12 @@ export function registerClientLimit(app: FastifyInstance, admission: Admission):
 
 /** Steps 3 to 5: per-user limit, concurrency admission, the last deadline check, and release. */
 export function registerAdmission(app: FastifyInstance, admission: Admission): void {
-  const stale = admission.stale
   app.addHook('onRoute', (route) => {
     if (!admitted(route)) return
-    serveStale(route, admission, stale)
+    serveStale(route, admission)
     // A catalog read the server has no room for gets its last good answer rather than a 503.
     const refuseOrStale = (request: FastifyRequest, reply: FastifyReply, rejection: Rejection) => {
-      const served = route.config?.stale
-        ? sendStale(request, reply, stale, admission, 'overloaded')
-        : undefined
+      const served = route.config?.stale ? sendStale(request, reply, admission, 'overloaded') : undefined
       if (served) {
         admission.emit({ type: 'stale', priority })
         return served

@@ -58,8 +58,15 @@ export class StaleStore {
 }
 
 /** Wires stale answers into one route (called from the admission's onRoute listener). */
-export function serveStale(route: RouteOptions, admission: Admission, store: StaleStore): void {
+export function serveStale(route: RouteOptions, admission: Admission): void {
   if (!route.config?.stale) return
+  const store = admission.stale
+  // Per route, not per answer: the edge may send a public, sheddable route's answers under its own name.
+  const label = route.url!
+  const edge =
+    route.config.access === 'public' &&
+    !route.config.alias &&
+    (route.config.priority ?? defaultPriority('GET')) === 'sheddable'
   addRouteHook(
     route,
     'onSend',
@@ -70,11 +77,8 @@ export function serveStale(route: RouteOptions, admission: Admission, store: Sta
         store.put(request.url, {
           body: payload,
           type: String(reply.getHeader('content-type') ?? 'application/json'),
-          route: route.url!,
-          edge:
-            route.config?.access === 'public' &&
-            !route.config?.alias &&
-            (route.config?.priority ?? defaultPriority('GET')) === 'sheddable',
+          route: label,
+          edge,
         })
       }
       return payload
@@ -83,12 +87,12 @@ export function serveStale(route: RouteOptions, admission: Admission, store: Sta
   // Before any work: with the breaker open the database would only make the reader wait.
   addRouteHook(route, 'onRequest', 'stale-open', async (request: FastifyRequest, reply: FastifyReply) => {
     if (admission.database.state !== 'open') return
-    return sendStale(request, reply, store, admission, 'database unavailable')
+    return sendStale(request, reply, admission, 'database unavailable')
   })
   route.errorHandler = (error, request, reply) => {
     if (
       toAppError(error).code === 'DATABASE_UNAVAILABLE' &&
-      sendStale(request, reply, store, admission, 'database unavailable')
+      sendStale(request, reply, admission, 'database unavailable')
     )
       return
     return errorHandler(error, request, reply)
@@ -99,11 +103,10 @@ export function serveStale(route: RouteOptions, admission: Admission, store: Sta
 export function sendStale(
   request: FastifyRequest,
   reply: FastifyReply,
-  store: StaleStore,
   admission: Admission,
   why: 'database unavailable' | 'overloaded',
 ) {
-  const stored = store.get(request.url)
+  const stored = admission.stale.get(request.url)
   if (!stored) return undefined
   ;(request as FastifyRequest & { [kServedStale]?: boolean })[kServedStale] = true
   return reply
