@@ -12,7 +12,7 @@ import { createTokenVerifier, loadOrCreateDemoSecret } from './auth/index.js'
 import type { Config } from './config/index.js'
 import { connectDataPlatform, type DataPlatformLink, deliveryCounts } from './data-platform/index.js'
 import { databaseProbe, outboxProbe } from './http/health.js'
-import { purgeExpiredIdempotencyKeys } from './http/idempotency.js'
+import { purgeExpiredIdempotencyKeys, useKeyBatching } from './http/idempotency.js'
 import type { App } from './http/types.js'
 import { Metrics, OpsSampler, registerDependencyGauges } from './observability/index.js'
 import { expireOverdueOrders, OrderBatcher, useOrderBatching } from './orders/index.js'
@@ -72,6 +72,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   if (config.orders.batching && handle.dialect === 'mysql' && (await OrderBatcher.supported(db))) {
     useOrderBatching(db)
   }
+  // SQLite writes in-process and commits in groups already; a server database pays a commit per key.
+  if (handle.dialect === 'mysql') useKeyBatching(db)
   const seeded = prepare && config.seed === 'demo' ? await seedDemo({ db, clock }) : false
 
   const secret = config.jwt.jwksUrl

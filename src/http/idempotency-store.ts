@@ -1,6 +1,7 @@
 import type { ExpressionBuilder } from 'kysely'
 import type { Database, Db, IdempotencyKeysTable } from '../platform/db/index.js'
 import { isUniqueViolation } from '../platform/db/index.js'
+import { keyBatcherFor } from './idempotency-batcher.js'
 
 /** One key: scoped to the caller and the request path. */
 export interface KeyId {
@@ -9,7 +10,15 @@ export interface KeyId {
   idem_key: string
 }
 
-type Row = IdempotencyKeysTable
+/** A claim of a key: the key, the request's hash and times, and the token of the request holding it. */
+export type Claim = IdempotencyKeysTable & { claim_token: string }
+
+/** The answer stored under a completed key and replayed to repeats. */
+export interface StoredAnswer {
+  status: number
+  contentType: string
+  body: string
+}
 
 const byId =
   ({ user_id, scope, idem_key }: KeyId) =>
@@ -17,9 +26,11 @@ const byId =
     eb.and({ user_id, scope, idem_key })
 
 /** Claims a fresh key. Returns false when the key already exists (someone claimed it first). */
-export async function claimKey(db: Db, row: Row): Promise<boolean> {
+export async function claimKey(db: Db, claim: Claim): Promise<boolean> {
+  const batcher = keyBatcherFor(db)
+  if (batcher) return batcher.claim(claim)
   try {
-    await db.insertInto('idempotency_keys').values(row).execute()
+    await db.insertInto('idempotency_keys').values(claim).execute()
     return true
   } catch (error) {
     if (isUniqueViolation(error)) return false
@@ -27,26 +38,25 @@ export async function claimKey(db: Db, row: Row): Promise<boolean> {
   }
 }
 
-export function findKey(db: Db, id: KeyId): Promise<Row | undefined> {
+export function findKey(db: Db, id: KeyId): Promise<IdempotencyKeysTable | undefined> {
   return db.selectFrom('idempotency_keys').selectAll().where(byId(id)).executeTakeFirst()
 }
 
 /** Replaces an expired or abandoned claim, unless someone else replaced it since it was read. */
-export async function takeOverKey(db: Db, row: Row, seenCreatedAt: number): Promise<boolean> {
+export async function takeOverKey(db: Db, claim: Claim, seenCreatedAt: number): Promise<boolean> {
   const result = await db
     .updateTable('idempotency_keys')
-    .set(row)
-    .where(byId(row))
+    .set(claim)
+    .where(byId(claim))
     .where('created_at', '=', seenCreatedAt)
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
 }
 
-export async function completeKey(
-  db: Db,
-  id: KeyId,
-  answer: { status: number; contentType: string; body: string },
-) {
+/** Stores the answer under the key, if this request still holds it (it was not taken over). */
+export async function completeKey(db: Db, claim: Claim, answer: StoredAnswer): Promise<void> {
+  const batcher = keyBatcherFor(db)
+  if (batcher) return batcher.complete(claim, answer)
   await db
     .updateTable('idempotency_keys')
     .set({
@@ -55,13 +65,18 @@ export async function completeKey(
       content_type: answer.contentType,
       response_body: answer.body,
     })
-    .where(byId(id))
+    .where(byId(claim))
+    .where('claim_token', '=', claim.claim_token)
     .execute()
 }
 
-/** Forgets a claim whose request failed on our side, so that a retry runs again. */
-export async function releaseKey(db: Db, id: KeyId) {
-  await db.deleteFrom('idempotency_keys').where(byId(id)).execute()
+/** Forgets this request's claim after it failed on our side, so that a retry runs again. */
+export async function releaseKey(db: Db, claim: Claim): Promise<void> {
+  await db
+    .deleteFrom('idempotency_keys')
+    .where(byId(claim))
+    .where('claim_token', '=', claim.claim_token)
+    .execute()
 }
 
 /** Deletes answers past their 24 h (called by the periodic sweeper). */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, test } from 'node:test'
 import { HOUR, SECOND } from '../platform/clock/index.js'
 import { startTestApp, type TestApp } from '../testing/harness.js'
+import { type Claim, claimKey, completeKey, findKey, takeOverKey } from './idempotency-store.js'
 
 describe('Idempotency-Key', () => {
   let t: TestApp
@@ -115,5 +116,39 @@ describe('Idempotency-Key', () => {
     const taken = await send()
     assert.equal(taken.statusCode, 200, taken.body)
     assert.equal(taken.json().balance, 1_000)
+  })
+
+  test('a request whose claim was taken over does not store its answer over the new one', async () => {
+    const id = { user_id: 8, scope: 'POST /test', idem_key: 'taken' }
+    const claim = (token: string): Claim => ({
+      ...id,
+      request_hash: 'h',
+      state: 'IN_PROGRESS',
+      status_code: null,
+      content_type: null,
+      response_body: null,
+      created_at: t.clock.now(),
+      expires_at: t.clock.now() + HOUR,
+      claim_token: token,
+    })
+    const db = t.runtime.db
+    assert.equal(await claimKey(db, claim('first')), true)
+    assert.equal(await claimKey(db, claim('second')), false)
+    t.clock.advance(61 * SECOND)
+    const seen = await findKey(db, id)
+    assert.equal(await takeOverKey(db, claim('second'), Number(seen!.created_at)), true)
+    await completeKey(db, claim('first'), { status: 500, contentType: 'text/plain', body: 'late' })
+    assert.equal((await findKey(db, id))!.state, 'IN_PROGRESS', 'the late answer changed nothing')
+    await completeKey(db, claim('second'), { status: 200, contentType: 'application/json', body: '{}' })
+    assert.deepEqual(
+      { ...(await findKey(db, id)) },
+      {
+        ...claim('second'),
+        state: 'DONE',
+        status_code: 200,
+        content_type: 'application/json',
+        response_body: '{}',
+      },
+    )
   })
 })

@@ -1,17 +1,17 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { Clock } from '../platform/clock/index.js'
 import { HOUR, SECOND } from '../platform/clock/index.js'
 import type { Db } from '../platform/db/index.js'
 import { AppError } from '../platform/errors/index.js'
-import { claimKey, completeKey, findKey, type KeyId, releaseKey, takeOverKey } from './idempotency-store.js'
+import { type Claim, claimKey, completeKey, findKey, releaseKey, takeOverKey } from './idempotency-store.js'
 import { addRouteHook } from './route-hooks.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The key this request claimed, to be completed with its answer. */
-    idempotency: KeyId | null
+    idempotency: Claim | null
   }
 }
 
@@ -48,7 +48,7 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
         errors: [{ path: 'headers/idempotency-key', message: 'must be 1-255 visible ASCII characters' }],
       })
     }
-    const id: KeyId = {
+    const id = {
       user_id: request.principal.userId,
       scope: `POST ${request.url.split('?')[0]}`.slice(0, 200),
       idem_key: key,
@@ -57,18 +57,19 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
       .update(canonical(request.body ?? null))
       .digest('hex')
     const now = clock.now()
-    const claim = {
+    const claim: Claim = {
       ...id,
       request_hash: hash,
-      state: 'IN_PROGRESS' as const,
+      state: 'IN_PROGRESS',
       status_code: null,
       content_type: null,
       response_body: null,
       created_at: now,
       expires_at: now + TTL,
+      claim_token: randomUUID(),
     }
     if (await claimKey(db, claim)) {
-      request.idempotency = id
+      request.idempotency = claim
       return
     }
     const existing = await findKey(db, id)
@@ -78,7 +79,7 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
     const abandoned = existing.state === 'IN_PROGRESS' && Number(existing.created_at) + ABANDONED_AFTER <= now
     if (expired || abandoned) {
       if (await takeOverKey(db, claim, Number(existing.created_at))) {
-        request.idempotency = id
+        request.idempotency = claim
         return
       }
       throw new AppError('IDEMPOTENCY_KEY_IN_PROGRESS', 'a request with this key is running; retry shortly')
@@ -137,4 +138,5 @@ export function declareIdempotencyHeader(app: FastifyInstance): void {
   })
 }
 
+export { keyBatcherFor, useKeyBatching } from './idempotency-batcher.js'
 export { purgeExpiredIdempotencyKeys } from './idempotency-store.js'

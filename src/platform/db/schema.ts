@@ -122,6 +122,8 @@ export interface IdempotencyKeysTable {
   response_body: string | null
   created_at: number
   expires_at: number
+  /** Who holds the claim (migration 005); null on rows written before it. */
+  claim_token: string | null
 }
 
 export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'PARKED'

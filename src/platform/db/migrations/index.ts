@@ -3,6 +3,7 @@ import * as initial from './001-initial.js'
 import * as outboxClaims from './002-outbox-claims.js'
 import * as dataPlatform from './003-data-platform.js'
 import * as opsTimeline from './004-ops-timeline.js'
+import * as idempotencyClaims from './005-idempotency-claims.js'
 
 /**
  * Migrations are listed in code rather than read from a folder so that they travel inside any
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '002-outbox-claims': outboxClaims,
   '003-data-platform': dataPlatform,
   '004-ops-timeline': opsTimeline,
+  '005-idempotency-claims': idempotencyClaims,
 }
 
 export const migrationProvider: MigrationProvider = {
