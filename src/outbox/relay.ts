@@ -100,22 +100,24 @@ export class OutboxRelay {
     const claim = <T>(fn: (trx: Db) => Promise<T>) =>
       this.opts.lockRows ? db.transaction().setIsolationLevel('read committed').execute(fn) : transact(db, fn)
     return claim(async (trx) => {
+      // The rows are read with their lock: this transaction holds them until the claim is written.
       let free = trx
         .selectFrom('outbox')
-        .select('id')
+        .selectAll()
         .where('published_at', 'is', null)
         .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
         .orderBy('id')
         .limit(this.batchSize)
       if (this.opts.lockRows) free = free.forUpdate().skipLocked()
-      const ids = (await free.execute()).map((r) => r.id)
-      if (ids.length === 0) return []
+      const rows = await free.execute()
+      if (rows.length === 0) return []
+      const ids = rows.map((r) => r.id)
       await trx
         .updateTable('outbox')
         .set({ claimed_by: this.owner, claimed_until: now + LEASE_MS })
         .where('id', 'in', ids)
         .execute()
-      return trx.selectFrom('outbox').selectAll().where('id', 'in', ids).orderBy('id').execute()
+      return rows
     })
   }
 
