@@ -14,14 +14,14 @@ import type { Claim, StoredAnswer } from './idempotency-store.js'
  * answer is stored only under a claim its request still holds.
  */
 export class KeyBatcher {
-  /** Statements written since start, and the key writes they carried. */
-  readonly stats = { statements: 0, writes: 0 }
+  /** Batches written since start, and the key writes they carried. */
+  readonly stats = { batches: 0, writes: 0 }
   private readonly claims: Combiner<Claim, boolean>
   private readonly answers: Combiner<{ claim: Claim; answer: StoredAnswer }, void>
 
   constructor(db: Db) {
     const count = (n: number) => {
-      this.stats.statements++
+      this.stats.batches++
       this.stats.writes += n
     }
     this.claims = new Combiner(async (batch) => {
