@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
-import type { Db } from '../platform/db/index.js'
+import { type Db, isDeadlock } from '../platform/db/index.js'
+import { Combiner } from '../platform/tasks/index.js'
 import type { Claim, StoredAnswer } from './idempotency-store.js'
 
 /**
@@ -24,15 +25,16 @@ export class KeyBatcher {
       this.stats.batches++
       this.stats.writes += n
     }
+    // A statement that lost a deadlock wrote nothing (it is atomic) and is run again.
     this.claims = new Combiner(async (batch) => {
       count(batch.length)
       return writeClaims(db, batch)
-    })
+    }, COMBINING)
     this.answers = new Combiner(async (batch) => {
       count(batch.length)
       await writeAnswers(db, batch)
       return batch.map(() => undefined)
-    })
+    }, COMBINING)
   }
 
   /** True when this claim now holds the key, false when someone else's claim does. */
@@ -84,64 +86,8 @@ async function writeAnswers(db: Db, done: { claim: Claim; answer: StoredAnswer }
     .execute()
 }
 
-const MAX_BATCH = 100
-/**
- * Statements in flight per kind. While they run, new writes gather into the next batch; more in
- * flight would only split the same writes into more, smaller statements.
- */
-const MAX_CONCURRENT = 2
-const isDeadlock = (error: unknown) => (error as { code?: unknown } | undefined)?.code === 'ER_LOCK_DEADLOCK'
-
-/**
- * Write combining: what is added in one turn of the event loop is written together, after the
- * loop's I/O phase (like the order batcher). A statement is atomic, so one that lost a deadlock
- * wrote nothing and is run again; any other failure is every caller's failure.
- */
-class Combiner<T, R> {
-  private readonly queue: { item: T; resolve(result: R): void; reject(error: unknown): void }[] = []
-  private running = 0
-  private scheduled = false
-
-  constructor(private readonly write: (items: T[]) => Promise<R[]>) {}
-
-  add(item: T): Promise<R> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ item, resolve, reject })
-      this.schedule()
-    })
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.running >= MAX_CONCURRENT || this.queue.length === 0) return
-    this.scheduled = true
-    setImmediate(() => {
-      this.scheduled = false
-      while (this.running < MAX_CONCURRENT && this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH)
-        this.running++
-        void this.run(batch).finally(() => {
-          this.running--
-          this.schedule()
-        })
-      }
-    })
-  }
-
-  private async run(batch: { item: T; resolve(result: R): void; reject(error: unknown): void }[]) {
-    const items = batch.map((b) => b.item)
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const results = await this.write(items)
-        for (const [i, b] of batch.entries()) b.resolve(results[i]!)
-        return
-      } catch (error) {
-        if (attempt < 3 && isDeadlock(error)) continue
-        for (const b of batch) b.reject(error)
-        return
-      }
-    }
-  }
-}
+/** Writes in flight per kind, as for orders (`Combiner`): a turn's keys then share one statement. */
+const COMBINING = { maxBatch: 100, maxConcurrent: 2, retryable: isDeadlock }
 
 const batchers = new WeakMap<Db, KeyBatcher>()
 

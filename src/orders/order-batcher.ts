@@ -1,7 +1,8 @@
 import { sql } from 'kysely'
 import { acceleratorsFor } from '../catalog/index.js'
 import { appendEvents, type NewEvent } from '../outbox/index.js'
-import { affected, type Db, insertedId, transact } from '../platform/db/index.js'
+import { affected, type Db, insertedId, isDeadlock, transact } from '../platform/db/index.js'
+import { Combiner } from '../platform/tasks/index.js'
 import { eventPayload, type Order, toOrder } from './order-view.js'
 
 /** An order the batcher may place: paid with points at once, no coupon. */
@@ -13,8 +14,6 @@ export interface BatchableOrder {
 interface Pending {
   input: BatchableOrder
   now: number
-  resolve(order: Order | undefined): void
-  reject(error: unknown): void
 }
 
 /**
@@ -24,8 +23,6 @@ interface Pending {
  * again would place them twice, so those callers get the error.
  */
 class HandBack extends Error {}
-
-const isDeadlock = (error: unknown) => (error as { code?: unknown } | undefined)?.code === 'ER_LOCK_DEADLOCK'
 
 const MAX_BATCH = 64
 /**
@@ -55,9 +52,10 @@ const MAX_CONCURRENT = 2
 export class OrderBatcher {
   /** Counts since start: transactions run, orders they placed, orders handed back to the single path. */
   readonly stats = { batches: 0, placed: 0, handedBack: 0 }
-  private readonly queue: Pending[] = []
-  private running = 0
-  private scheduled = false
+  private readonly orders = new Combiner<Pending, Order | undefined>((batch) => this.run(batch), {
+    maxBatch: MAX_BATCH,
+    maxConcurrent: MAX_CONCURRENT,
+  })
 
   constructor(private readonly db: Db) {}
 
@@ -70,31 +68,12 @@ export class OrderBatcher {
     return Number(rows[0]?.mode) <= 1
   }
 
+  /** Batches start after the event loop's I/O phase, so every order read in this round joins one. */
   place(input: BatchableOrder, now: number): Promise<Order | undefined> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ input, now, resolve, reject })
-      this.schedule()
-    })
+    return this.orders.add({ input, now })
   }
 
-  /** Starts batches after the event loop's I/O phase, so every order read in this round joins one. */
-  private schedule(): void {
-    if (this.scheduled || this.running >= MAX_CONCURRENT || this.queue.length === 0) return
-    this.scheduled = true
-    setImmediate(() => {
-      this.scheduled = false
-      while (this.running < MAX_CONCURRENT && this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH)
-        this.running++
-        void this.run(batch).finally(() => {
-          this.running--
-          this.schedule()
-        })
-      }
-    })
-  }
-
-  private async run(batch: Pending[]): Promise<void> {
+  private async run(batch: Pending[]): Promise<(Order | undefined)[]> {
     try {
       const placed = await transact(this.db, async (trx, unit) => {
         const result = await writeBatch(trx, batch).catch((error) => {
@@ -107,16 +86,15 @@ export class OrderBatcher {
         return result
       })
       this.stats.batches++
-      batch.forEach((p, i) => {
-        if (placed[i]) this.stats.placed++
+      for (const order of placed) {
+        if (order) this.stats.placed++
         else this.stats.handedBack++
-        p.resolve(placed[i])
-      })
+      }
+      return placed
     } catch (error) {
-      if (error instanceof HandBack || isDeadlock(error)) {
-        this.stats.handedBack += batch.length
-        for (const p of batch) p.resolve(undefined)
-      } else for (const p of batch) p.reject(error)
+      if (!(error instanceof HandBack || isDeadlock(error))) throw error
+      this.stats.handedBack += batch.length
+      return batch.map(() => undefined)
     }
   }
 }

@@ -1,5 +1,5 @@
 export { connectDatabase, type DatabaseHandle, type Db, type PoolObserver } from './connect.js'
-export { isUniqueViolation } from './errors.js'
+export { isDeadlock, isUniqueViolation } from './errors.js'
 export { cursorId, type Page, pageOf } from './pagination.js'
 export { affected, insertedId } from './raw.js'
 export * from './schema.js'

@@ -61,3 +61,4 @@ export class BackgroundTask {
     while (this.running) await this.running
   }
 }
+export { Combiner, type CombinerOptions } from './combiner.js'
