@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from './connect.js'
+import { isDeadlock } from './errors.js'
 
 /**
  * Group commit for a single-connection database (SQLite): transactions that arrive while one is
@@ -146,7 +147,7 @@ export async function transact<T>(db: Db, fn: UnitFn<T>): Promise<T> {
       await committed()
       return result
     } catch (error) {
-      if (attempt >= 3 || (error as { code?: string }).code !== 'ER_LOCK_DEADLOCK') throw error
+      if (attempt >= 3 || !isDeadlock(error)) throw error
     }
   }
 }
