@@ -173,7 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   deps.metrics.business.watch(app)
   deps.ops?.watch(app)
   if (deps.admission) registerAdmission(app, deps.admission)
-  registerIdempotency(app, { db, clock })
+  const idempotency = registerIdempotency(app, { db, clock })
 
   if (storefront) await registerStorefront(app, storefront)
   healthRoutes(app, deps.probes ?? [databaseProbe(db)])
@@ -192,6 +192,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   orderRoutes(app, {
     db,
     clock,
+    idempotency,
     paymentTtlSeconds: config.orders.paymentTtlSeconds,
     maxQuantityPerLine: config.orders.maxQuantityPerLine,
     onCommitted: deps.onEventsCommitted,

@@ -1,5 +1,5 @@
 import type { ExpressionBuilder } from 'kysely'
-import type { Database, Db, IdempotencyKeysTable } from '../platform/db/index.js'
+import type { Database, Db, IdempotencyKeysTable, ReceiptBook, ReceiptEntry } from '../platform/db/index.js'
 import { isUniqueViolation } from '../platform/db/index.js'
 import { keyBatcherFor } from './idempotency-batcher.js'
 
@@ -68,6 +68,28 @@ export async function completeKey(db: Db, claim: Claim, answer: StoredAnswer): P
     .where(byId(claim))
     .where('claim_token', '=', claim.claim_token)
     .execute()
+}
+
+/** A key written with its answer at once: by a unit with its result, or after a refusal. */
+export interface AnsweredKey extends ReceiptEntry {
+  row: Claim
+}
+
+/**
+ * Writes answered keys in the caller's transaction, one statement for all; a key someone already
+ * holds is left alone (`insert or ignore`), and false tells the caller so its unit rolls back.
+ */
+export const answeredKeys: ReceiptBook = {
+  async write(trx, entries) {
+    const rows = (entries as AnsweredKey[]).map((e) => e.row)
+    const result = await trx.insertInto('idempotency_keys').orIgnore().values(rows).executeTakeFirst()
+    return Number(result.numInsertedOrUpdatedRows) === rows.length
+  },
+}
+
+/** Deletes a key found expired or abandoned, unless it changed since it was read. */
+export async function dropStaleKey(db: Db, id: KeyId, seenCreatedAt: number): Promise<void> {
+  await db.deleteFrom('idempotency_keys').where(byId(id)).where('created_at', '=', seenCreatedAt).execute()
 }
 
 /** Forgets this request's claim after it failed on our side, so that a retry runs again. */

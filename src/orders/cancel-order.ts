@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/index.js'
-import { transact } from '../platform/db/index.js'
+import { type Receipt, transact, writeReceipt } from '../platform/db/index.js'
 import { AppError } from '../platform/errors/index.js'
 import { loadItems, loadOrderRow, type Order, toOrder } from './order-view.js'
 import type { OrderCommandDeps } from './pay-order.js'
@@ -9,11 +9,13 @@ import { endOrder, isOverdue } from './release.js'
 /**
  * Cancels an unpaid or paid order: stock and coupon come back, and a paid order is refunded to
  * points. An unpaid order whose window already closed is expired instead (and the cancel refused).
+ * The receipt, if any, commits with the cancellation.
  */
 export async function cancelOrder(
   deps: OrderCommandDeps,
   principal: Principal,
   orderId: number,
+  receipt?: Receipt<Order>,
 ): Promise<Order> {
   const now = deps.clock.now()
   const outcome = await transact(deps.db, async (trx, unit) => {
@@ -25,7 +27,9 @@ export async function cancelOrder(
     if (!(await endOrder(trx, unit, order, 'CANCELLED', now))) {
       throw new AppError('ORDER_NOT_CANCELLABLE', `order ${orderId} is ${order.status}`)
     }
-    return toOrder((await loadOrderRow(trx, orderId))!, await loadItems(trx, [orderId]))
+    const cancelled = toOrder((await loadOrderRow(trx, orderId))!, await loadItems(trx, [orderId]))
+    await writeReceipt(trx, receipt, cancelled)
+    return cancelled
   })
   deps.onCommitted?.()
   if (outcome === 'expired')

@@ -1,7 +1,15 @@
 import { sql } from 'kysely'
 import { acceleratorsFor } from '../catalog/index.js'
 import { appendEvents, type NewEvent } from '../outbox/index.js'
-import { affected, type Db, insertedId, isDeadlock, transact } from '../platform/db/index.js'
+import {
+  affected,
+  type Db,
+  insertedId,
+  isDeadlock,
+  type Receipt,
+  transact,
+  writeReceipts,
+} from '../platform/db/index.js'
 import { Combiner } from '../platform/tasks/index.js'
 import { eventPayload, type Order, toOrder } from './order-view.js'
 
@@ -14,11 +22,13 @@ export interface BatchableOrder {
 interface Pending {
   input: BatchableOrder
   now: number
+  receipt: Receipt<Order> | undefined
 }
 
 /**
  * The batch gave up before committing (its stock update found the shelf emptier than its snapshot,
- * a deadlock, a lost connection): nothing of it happened, so every order goes the single path.
+ * a deadlock, a lost connection, a receipt whose key another request wrote first): nothing of it
+ * happened, so every order goes the single path.
  * An error at or after COMMIT is not wrapped: the batch may have committed, and placing its orders
  * again would place them twice, so those callers get the error.
  */
@@ -69,8 +79,8 @@ export class OrderBatcher {
   }
 
   /** Batches start after the event loop's I/O phase, so every order read in this round joins one. */
-  place(input: BatchableOrder, now: number): Promise<Order | undefined> {
-    return this.orders.add({ input, now })
+  place(input: BatchableOrder, now: number, receipt?: Receipt<Order>): Promise<Order | undefined> {
+    return this.orders.add({ input, now, receipt })
   }
 
   private async run(batch: Pending[]): Promise<(Order | undefined)[]> {
@@ -199,6 +209,12 @@ async function writeBatch(trx: Db, batch: Pending[]): Promise<(Order | undefined
     { type: 'order.paid' as const, aggregateId: order.id, payload: eventPayload(order) },
   ])
   await appendEvents(trx, now, events)
+  // The orders' receipts (idempotency keys and answers) in one statement; a key another request
+  // wrote first hands the whole batch back, and the single path answers that order as a replay.
+  await writeReceipts(
+    trx,
+    chosen.flatMap((c, i) => (c.pending.receipt ? [c.pending.receipt.entry(orders[i]!.order)] : [])),
+  )
 
   // Stock last and in id order, like the single path: the hot row is locked for one statement.
   const taken = new Map<number, number>()

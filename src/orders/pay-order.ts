@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/index.js'
 import { appendEvents } from '../outbox/index.js'
 import type { Clock } from '../platform/clock/index.js'
-import { type Db, transact } from '../platform/db/index.js'
+import { type Db, type Receipt, transact, writeReceipt } from '../platform/db/index.js'
 import { AppError } from '../platform/errors/index.js'
 import { debitForOrder } from '../points/index.js'
 import { eventPayload, loadItems, type Order, toOrder } from './order-view.js'
@@ -14,11 +14,12 @@ export interface OrderCommandDeps {
   onCommitted?: () => void
 }
 
-/** Pays a PENDING_PAYMENT order with the owner's points. */
+/** Pays a PENDING_PAYMENT order with the owner's points; the receipt, if any, commits with the payment. */
 export async function payOrder(
   deps: OrderCommandDeps,
   principal: Principal,
   orderId: number,
+  receipt?: Receipt<Order>,
 ): Promise<Order> {
   const now = deps.clock.now()
   const outcome = await transact(deps.db, async (trx, unit) => {
@@ -46,6 +47,7 @@ export async function payOrder(
       await loadItems(trx, [orderId]),
     )
     await appendEvents(trx, now, [{ type: 'order.paid', aggregateId: orderId, payload: eventPayload(paid) }])
+    await writeReceipt(trx, receipt, paid)
     return paid
   })
   deps.onCommitted?.()

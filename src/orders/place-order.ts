@@ -3,7 +3,7 @@ import { acceleratorsFor, takeStock } from '../catalog/index.js'
 import { markCouponUsed, quoteCoupon } from '../coupons/index.js'
 import { appendEvents, type NewEvent } from '../outbox/index.js'
 import type { Clock } from '../platform/clock/index.js'
-import { type Db, insertedId, transact, type Unit } from '../platform/db/index.js'
+import { type Db, insertedId, type Receipt, transact, type Unit, writeReceipt } from '../platform/db/index.js'
 import { AppError, validationFailed } from '../platform/errors/index.js'
 import { debitForOrder } from '../points/index.js'
 import { batcherFor } from './order-batcher.js'
@@ -26,9 +26,14 @@ export interface PlaceOrderDeps {
 /**
  * Places an order in one transaction: prices from the catalog, stock taken (conditionally),
  * coupon applied and marked used, and with POINTS the wallet debited, plus the events. Any
- * failure rolls all of it back, so a refused order leaves no trace.
+ * failure rolls all of it back, so a refused order leaves no trace. The receipt, if any (the
+ * request's idempotency key and answer), commits with the order.
  */
-export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<Order> {
+export async function placeOrder(
+  deps: PlaceOrderDeps,
+  input: PlaceOrderInput,
+  receipt?: Receipt<Order>,
+): Promise<Order> {
   const ids = input.items.map((i) => i.productId)
   if (new Set(ids).size !== ids.length) {
     throw validationFailed([{ path: 'body/items', message: 'each product may appear on one line only' }])
@@ -42,8 +47,8 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   let order: Order
   try {
     order =
-      (await batcher?.place(input, now)) ??
-      (await transact(deps.db, (trx, unit) => writeOrder(trx, unit, deps, input, now, payNow)))
+      (await batcher?.place(input, now, receipt)) ??
+      (await transact(deps.db, (trx, unit) => writeOrder(trx, unit, deps, input, now, payNow, receipt)))
   } catch (error) {
     const short = error instanceof AppError && error.code === 'INSUFFICIENT_STOCK' ? shortOf(error) : []
     await admission.undo(short)
@@ -62,6 +67,7 @@ async function writeOrder(
   input: PlaceOrderInput,
   now: number,
   payNow: boolean,
+  receipt: Receipt<Order> | undefined,
 ): Promise<Order> {
   const ids = input.items.map((i) => i.productId)
   const { rows: products } = await sql<{ id: number; name: string; price: number }>`
@@ -121,6 +127,7 @@ async function writeOrder(
   const events: NewEvent[] = [{ type: 'order.placed', aggregateId: orderId, payload: eventPayload(placed) }]
   if (payNow) events.push({ type: 'order.paid', aggregateId: orderId, payload: eventPayload(placed) })
   await appendEvents(trx, now, events)
+  await writeReceipt(trx, receipt, placed)
   // Stock last: on MySQL the product row stays locked from this write until commit, and on a hot
   // product every buyer queues for that lock, so it is held for one statement, not the whole order.
   const short = await takeStock(trx, unit, input.items, now)

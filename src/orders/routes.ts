@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import { assertActsAs } from '../auth/index.js'
 import { principalOf } from '../http/auth-hook.js'
+import type { Idempotency } from '../http/idempotency.js'
 import { Id, NullableTimestamp, PageQuery, problems, Timestamp, UserIdParams } from '../http/schemas.js'
 import type { App } from '../http/types.js'
 import { cancelOrder } from './cancel-order.js'
@@ -39,13 +40,19 @@ const OrderParams = Type.Object({ orderId: Id }, { additionalProperties: false }
 
 export function orderRoutes(
   app: App,
-  deps: OrderCommandDeps & { paymentTtlSeconds: number; maxQuantityPerLine: number },
+  deps: OrderCommandDeps & {
+    paymentTtlSeconds: number
+    maxQuantityPerLine: number
+    idempotency: Idempotency
+  },
 ): void {
+  const { idempotency } = deps
   // Checkout is what a sale is for: orders, payment and cancel keep capacity when reads are shed.
   // Orders are written in shared batches (group commit on SQLite, order-batcher.ts on a server
   // database): their latency rises with the batch, which is throughput, so it does not steer the limit.
+  // Each writes its Idempotency-Key and answer in its own transaction (keyWithResult).
   app.post('/api/v1/orders', {
-    config: { priority: 'critical', batched: true },
+    config: { priority: 'critical', batched: true, keyWithResult: true },
     schema: {
       tags: ['orders'],
       summary:
@@ -69,32 +76,36 @@ export function orderRoutes(
     },
     handler: async (req, reply) => {
       assertActsAs(principalOf(req), req.body.userId)
-      const order = await placeOrder(deps, req.body)
-      reply.code(201)
-      return order
+      return idempotency.once(req, reply, 201, (receipt) => placeOrder(deps, req.body, receipt))
     },
   })
 
   app.post('/api/v1/orders/:orderId/payment', {
-    config: { priority: 'critical' },
+    config: { priority: 'critical', keyWithResult: true },
     schema: {
       tags: ['orders'],
       summary: 'Pay a pending order with points',
       params: OrderParams,
       response: { 200: OrderSchema, ...problems(400, 401, 404, 409, 422) },
     },
-    handler: (req) => payOrder(deps, principalOf(req), req.params.orderId),
+    handler: (req, reply) =>
+      idempotency.once(req, reply, 200, (receipt) =>
+        payOrder(deps, principalOf(req), req.params.orderId, receipt),
+      ),
   })
 
   app.post('/api/v1/orders/:orderId/cancel', {
-    config: { priority: 'critical' },
+    config: { priority: 'critical', keyWithResult: true },
     schema: {
       tags: ['orders'],
       summary: 'Cancel an order: stock and coupon are released, a paid order is refunded to points',
       params: OrderParams,
       response: { 200: OrderSchema, ...problems(400, 401, 404, 409, 422) },
     },
-    handler: (req) => cancelOrder(deps, principalOf(req), req.params.orderId),
+    handler: (req, reply) =>
+      idempotency.once(req, reply, 200, (receipt) =>
+        cancelOrder(deps, principalOf(req), req.params.orderId, receipt),
+      ),
   })
 
   app.get('/api/v1/orders/:orderId', {

@@ -2,5 +2,13 @@ export { connectDatabase, type DatabaseHandle, type Db, type PoolObserver } from
 export { isDeadlock, isUniqueViolation } from './errors.js'
 export { cursorId, type Page, pageOf } from './pagination.js'
 export { affected, insertedId } from './raw.js'
+export {
+  type Receipt,
+  type ReceiptBook,
+  type ReceiptEntry,
+  ReceiptTaken,
+  writeReceipt,
+  writeReceipts,
+} from './receipt.js'
 export * from './schema.js'
 export { transact, type Unit } from './transact.js'
