@@ -181,7 +181,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   catalogRoutes(app, { db, readDb: deps.readDb, clock })
   rankingRoutes(app, { topProducts: deps.topProducts })
   if (deps.ops) opsRoutes(app, deps.ops)
-  pointsRoutes(app, { db, clock, config, onCharged: (amount) => deps.metrics.business.pointsCharged(amount) })
+  pointsRoutes(app, {
+    db,
+    clock,
+    config,
+    idempotency,
+    onCharged: (amount) => deps.metrics.business.pointsCharged(amount),
+  })
   couponRoutes(app, {
     db,
     readDb: deps.readDb,

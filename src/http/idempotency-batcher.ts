@@ -1,7 +1,6 @@
-import { sql } from 'kysely'
 import { type Db, isDeadlock } from '../platform/db/index.js'
 import { Combiner } from '../platform/tasks/index.js'
-import type { Claim, StoredAnswer } from './idempotency-store.js'
+import { answerKeys, type Claim, claimKeys, type StoredAnswer } from './idempotency-store.js'
 
 /**
  * Writes idempotency keys on a server database in batches: the claims that arrive in one turn of
@@ -28,11 +27,11 @@ export class KeyBatcher {
     // A statement that lost a deadlock wrote nothing (it is atomic) and is run again.
     this.claims = new Combiner(async (batch) => {
       count(batch.length)
-      return writeClaims(db, batch)
+      return claimKeys(db, batch)
     }, COMBINING)
     this.answers = new Combiner(async (batch) => {
       count(batch.length)
-      await writeAnswers(db, batch)
+      await answerKeys(db, batch)
       return batch.map(() => undefined)
     }, COMBINING)
   }
@@ -45,45 +44,6 @@ export class KeyBatcher {
   complete(claim: Claim, answer: StoredAnswer): Promise<void> {
     return this.answers.add({ claim, answer })
   }
-}
-
-async function writeClaims(db: Db, claims: Claim[]): Promise<boolean[]> {
-  const result = await db.insertInto('idempotency_keys').ignore().values(claims).executeTakeFirst()
-  // The usual case: every key was new. Otherwise the rows say whose token holds each key.
-  if (Number(result.numInsertedOrUpdatedRows) === claims.length) return claims.map(() => true)
-  const holders = await db
-    .selectFrom('idempotency_keys')
-    .select('claim_token')
-    .where((eb) =>
-      eb.or(claims.map((c) => eb.and({ user_id: c.user_id, scope: c.scope, idem_key: c.idem_key }))),
-    )
-    .execute()
-  const held = new Set(holders.map((h) => h.claim_token))
-  return claims.map((c) => held.has(c.claim_token))
-}
-
-async function writeAnswers(db: Db, done: { claim: Claim; answer: StoredAnswer }[]): Promise<void> {
-  const byToken = (value: (answer: StoredAnswer) => string | number) =>
-    sql<never>`case claim_token ${sql.join(
-      done.map(({ claim, answer }) => sql`when ${claim.claim_token} then ${value(answer)}`),
-      sql` `,
-    )} end`
-  await db
-    .updateTable('idempotency_keys')
-    .set({
-      state: 'DONE',
-      status_code: byToken((a) => a.status),
-      content_type: byToken((a) => a.contentType),
-      response_body: byToken((a) => a.body),
-    })
-    .where((eb) =>
-      eb.or(
-        done.map(({ claim: c }) =>
-          eb.and({ user_id: c.user_id, scope: c.scope, idem_key: c.idem_key, claim_token: c.claim_token }),
-        ),
-      ),
-    )
-    .execute()
 }
 
 /** Writes in flight per kind, as for orders (`Combiner`): a turn's keys then share one statement. */

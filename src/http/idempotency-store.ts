@@ -1,5 +1,5 @@
-import type { ExpressionBuilder } from 'kysely'
-import type { Database, Db, IdempotencyKeysTable, ReceiptBook, ReceiptEntry } from '../platform/db/index.js'
+import { type ExpressionBuilder, sql } from 'kysely'
+import type { Database, Db, IdempotencyKeysTable, Receipt, ReceiptBook } from '../platform/db/index.js'
 import { isUniqueViolation } from '../platform/db/index.js'
 import { keyBatcherFor } from './idempotency-batcher.js'
 
@@ -70,21 +70,90 @@ export async function completeKey(db: Db, claim: Claim, answer: StoredAnswer): P
     .execute()
 }
 
-/** A key written with its answer at once: by a unit with its result, or after a refusal. */
-export interface AnsweredKey extends ReceiptEntry {
-  row: Claim
+/**
+ * Claims many keys with one statement, in the caller's transaction or alone: true for each claim
+ * that now holds its key. `insert or ignore` keeps the first of any duplicates (also within one
+ * statement), and when it skipped any, the rows' tokens say which claims won.
+ */
+export async function claimKeys(db: Db, claims: Claim[]): Promise<boolean[]> {
+  const result = await db.insertInto('idempotency_keys').orIgnore().values(claims).executeTakeFirst()
+  if (Number(result.numInsertedOrUpdatedRows) === claims.length) return claims.map(() => true)
+  const holders = await db
+    .selectFrom('idempotency_keys')
+    .select('claim_token')
+    .where((eb) => eb.or(claims.map((c) => byId(c)(eb))))
+    .execute()
+  const held = new Set(holders.map((h) => h.claim_token))
+  return claims.map((c) => held.has(c.claim_token))
 }
 
-/**
- * Writes answered keys in the caller's transaction, one statement for all; a key someone already
- * holds is left alone (`insert or ignore`), and false tells the caller so its unit rolls back.
- */
-export const answeredKeys: ReceiptBook = {
-  async write(trx, entries) {
-    const rows = (entries as AnsweredKey[]).map((e) => e.row)
-    const result = await trx.insertInto('idempotency_keys').orIgnore().values(rows).executeTakeFirst()
-    return Number(result.numInsertedOrUpdatedRows) === rows.length
-  },
+/** Stores many answers with one statement, each only where its claim's token still holds the key. */
+export async function answerKeys(db: Db, done: { claim: Claim; answer: StoredAnswer }[]): Promise<void> {
+  const byToken = (value: (answer: StoredAnswer) => string | number) =>
+    sql<never>`case claim_token ${sql.join(
+      done.map(({ claim, answer }) => sql`when ${claim.claim_token} then ${value(answer)}`),
+      sql` `,
+    )} end`
+  await db
+    .updateTable('idempotency_keys')
+    .set({
+      state: 'DONE',
+      status_code: byToken((a) => a.status),
+      content_type: byToken((a) => a.contentType),
+      response_body: byToken((a) => a.body),
+    })
+    .where((eb) =>
+      eb.or(done.map(({ claim }) => eb.and([byId(claim)(eb), eb('claim_token', '=', claim.claim_token)]))),
+    )
+    .execute()
+}
+
+/** Forgets claims with one statement, each only where its token still holds the key. */
+export async function releaseKeys(db: Db, claims: Claim[]): Promise<void> {
+  await db
+    .deleteFrom('idempotency_keys')
+    .where((eb) => eb.or(claims.map((c) => eb.and([byId(c)(eb), eb('claim_token', '=', c.claim_token)]))))
+    .execute()
+}
+
+/** Records an answer under a key nobody holds (a refused request); a key someone holds is left alone. */
+export async function recordAnswer(db: Db, claim: Claim, answer: StoredAnswer): Promise<void> {
+  const row = {
+    ...claim,
+    state: 'DONE' as const,
+    status_code: answer.status,
+    content_type: answer.contentType,
+    response_body: answer.body,
+  }
+  await db.insertInto('idempotency_keys').orIgnore().values(row).execute()
+}
+
+/** An idempotency key as a unit's receipt: claimed and answered in the unit's transaction. */
+export interface KeyReceipt<T> extends Receipt<T> {
+  claim: Claim
+  answer(result: T): StoredAnswer
+}
+
+/** The idempotency keys as a book of receipts. */
+export const keyReceipts: ReceiptBook = {
+  claim: (trx, receipts) =>
+    claimKeys(
+      trx,
+      (receipts as KeyReceipt<unknown>[]).map((r) => r.claim),
+    ),
+  complete: (trx, done) =>
+    answerKeys(
+      trx,
+      done.map((d) => ({
+        claim: (d.receipt as KeyReceipt<unknown>).claim,
+        answer: d.answer as StoredAnswer,
+      })),
+    ),
+  release: (trx, receipts) =>
+    releaseKeys(
+      trx,
+      (receipts as KeyReceipt<unknown>[]).map((r) => r.claim),
+    ),
 }
 
 /** Deletes a key found expired or abandoned, unless it changed since it was read. */

@@ -113,6 +113,42 @@ describe('Idempotency-Key written with the result (checkout)', () => {
     assert.equal(wallet.balance, 10_000, 'paid once, refunded once')
   })
 
+  test('of two keyed orders one wallet pays for, the other is refused, and its retry replays the refusal', async () => {
+    const p = await t.createProduct({ price: 6_000, stock: 10 })
+    await t.charge(108, 10_000)
+    const [a, b] = await Promise.all([order(108, p.id, 'pair-a'), order(108, p.id, 'pair-b')])
+    const statuses = [a.statusCode, b.statusCode].sort()
+    assert.deepEqual(statuses, [201, 409])
+    const refused = a.statusCode === 409 ? 'pair-a' : 'pair-b'
+    const retry = await order(108, p.id, refused)
+    assert.equal(retry.statusCode, 409)
+    assert.equal(retry.json().code, 'INSUFFICIENT_POINTS')
+    assert.equal(retry.headers['idempotent-replayed'], 'true')
+    assert.equal((await ordersOf(108)).length, 1)
+  })
+
+  test('paying an order that expired is refused with its key, and the retry replays the refusal', async () => {
+    const p = await t.createProduct({ price: 1_000, stock: 10 })
+    await t.charge(109, 10_000)
+    const token = await t.token(109)
+    const placed = await t.call('POST', '/api/v1/orders', {
+      token,
+      body: { userId: 109, items: [{ productId: p.id, quantity: 1 }], payment: 'LATER' },
+    })
+    t.clock.advance(24 * HOUR)
+    const pay = () =>
+      t.call('POST', `/api/v1/orders/${placed.json().id}/payment`, {
+        token,
+        headers: { 'idempotency-key': 'late' },
+      })
+    const first = await pay()
+    assert.equal(first.json().code, 'ORDER_EXPIRED')
+    const again = await pay()
+    assert.equal(again.json().code, 'ORDER_EXPIRED')
+    assert.equal(again.headers['idempotent-replayed'], 'true')
+    assert.equal(await stockOf(p.id), 10, 'the expiry gave the stock back')
+  })
+
   test('a key still claimed by a running request refuses the order and leaves no trace', async () => {
     const p = await t.createProduct({ price: 1_000, stock: 10 })
     await t.charge(105, 10_000)

@@ -6,15 +6,15 @@ import { HOUR, SECOND } from '../platform/clock/index.js'
 import { type Db, type IdempotencyKeysTable, type Receipt, ReceiptTaken } from '../platform/db/index.js'
 import { AppError } from '../platform/errors/index.js'
 import {
-  type AnsweredKey,
-  answeredKeys,
   type Claim,
   claimKey,
   completeKey,
   dropStaleKey,
   findKey,
+  type KeyReceipt,
+  keyReceipts,
+  recordAnswer,
   releaseKey,
-  type StoredAnswer,
   takeOverKey,
 } from './idempotency-store.js'
 import { addRouteHook } from './route-hooks.js'
@@ -99,18 +99,6 @@ function replay(reply: FastifyReply, existing: IdempotencyKeysTable): FastifyRep
   return reply.send(existing.response_body ?? '')
 }
 
-/** The key's row answered with `answer`, for writing in one go. */
-const answered = (claim: Claim, answer: StoredAnswer): AnsweredKey => ({
-  book: answeredKeys,
-  row: {
-    ...claim,
-    state: 'DONE',
-    status_code: answer.status,
-    content_type: answer.contentType,
-    response_body: answer.body,
-  },
-})
-
 /**
  * `Idempotency-Key` on any POST: the first request with a key runs and stores its answer; a repeat
  * with the same body replays that answer (`Idempotent-Replayed: true`) without running again; a
@@ -187,13 +175,14 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
       return result
     }
     const { claim } = pending
-    const receipt: Receipt<T> = {
-      entry: (result) =>
-        answered(claim, {
-          status,
-          contentType: JSON_TYPE,
-          body: String(reply.serializeInput(result as Record<string, unknown>, String(status))),
-        }),
+    const receipt: KeyReceipt<T> = {
+      book: keyReceipts,
+      claim,
+      answer: (result) => ({
+        status,
+        contentType: JSON_TYPE,
+        body: String(reply.serializeInput(result as Record<string, unknown>, String(status))),
+      }),
     }
     for (let attempt = 1; attempt <= 3; attempt++) {
       let taken: unknown
@@ -238,8 +227,8 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
       else await completeKey(db, pending.claim, answer())
     } else if (!failed) {
       // Refused before its result was written: record the refusal, unless a request with the
-      // same key wrote its answer first (then that one stands).
-      await answeredKeys.write(db, [answered(pending.claim, answer())])
+      // same key holds it (then its answer stands).
+      await recordAnswer(db, pending.claim, answer())
     }
     return payload
   }

@@ -1,5 +1,11 @@
 import type { Principal } from '../auth/index.js'
-import { type Receipt, transact, writeReceipt } from '../platform/db/index.js'
+import {
+  claimReceipt,
+  completeReceipt,
+  type Receipt,
+  releaseReceipt,
+  transact,
+} from '../platform/db/index.js'
 import { AppError } from '../platform/errors/index.js'
 import { loadItems, loadOrderRow, type Order, toOrder } from './order-view.js'
 import type { OrderCommandDeps } from './pay-order.js'
@@ -19,16 +25,19 @@ export async function cancelOrder(
 ): Promise<Order> {
   const now = deps.clock.now()
   const outcome = await transact(deps.db, async (trx, unit) => {
+    await claimReceipt(trx, receipt)
     const order = await findVisibleOrder(trx, principal, orderId)
     if (isOverdue(order, now)) {
       await endOrder(trx, unit, order, 'EXPIRED', now)
+      // This commits, though the request is refused: its key is left for the refusal's answer.
+      await releaseReceipt(trx, receipt)
       return 'expired' as const
     }
     if (!(await endOrder(trx, unit, order, 'CANCELLED', now))) {
       throw new AppError('ORDER_NOT_CANCELLABLE', `order ${orderId} is ${order.status}`)
     }
     const cancelled = toOrder((await loadOrderRow(trx, orderId))!, await loadItems(trx, [orderId]))
-    await writeReceipt(trx, receipt, cancelled)
+    await completeReceipt(trx, receipt, cancelled)
     return cancelled
   })
   deps.onCommitted?.()

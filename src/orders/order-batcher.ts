@@ -3,12 +3,14 @@ import { acceleratorsFor } from '../catalog/index.js'
 import { appendEvents, type NewEvent } from '../outbox/index.js'
 import {
   affected,
+  claimReceipts,
+  completeReceipts,
   type Db,
   insertedId,
   isDeadlock,
   type Receipt,
+  releaseReceipts,
   transact,
-  writeReceipts,
 } from '../platform/db/index.js'
 import { Combiner } from '../platform/tasks/index.js'
 import { eventPayload, type Order, toOrder } from './order-view.js'
@@ -27,8 +29,7 @@ interface Pending {
 
 /**
  * The batch gave up before committing (its stock update found the shelf emptier than its snapshot,
- * a deadlock, a lost connection, a receipt whose key another request wrote first): nothing of it
- * happened, so every order goes the single path.
+ * a deadlock, a lost connection): nothing of it happened, so every order goes the single path.
  * An error at or after COMMIT is not wrapped: the batch may have committed, and placing its orders
  * again would place them twice, so those callers get the error.
  */
@@ -111,6 +112,17 @@ export class OrderBatcher {
 
 /** Writes the orders of a batch that can be placed; `undefined` for the others (placed alone). */
 async function writeBatch(trx: Db, batch: Pending[]): Promise<(Order | undefined)[]> {
+  // Receipts (idempotency keys) first, in one statement: an order whose key another request holds
+  // waits for it here, then goes the single path, which answers it as that request was answered.
+  const keyed = batch.filter((p) => p.receipt)
+  const held =
+    keyed.length > 0
+      ? await claimReceipts(
+          trx,
+          keyed.map((p) => p.receipt!),
+        )
+      : []
+  const lost = new Set(keyed.filter((_, i) => !held[i]))
   const productIds = [...new Set(batch.flatMap((p) => p.input.items.map((i) => i.productId)))]
   const { rows: products } = await sql<{ id: number; name: string; price: number; stock: number }>`
     select id, name, price, stock from products where id in (${sql.join(productIds)})`.execute(trx)
@@ -126,6 +138,10 @@ async function writeBatch(trx: Db, batch: Pending[]): Promise<(Order | undefined
   const chosen: { pending: Pending; lines: Line[]; total: number; balanceAfter: number }[] = []
   const decided: (number | undefined)[] = []
   for (const pending of batch) {
+    if (lost.has(pending)) {
+      decided.push(undefined)
+      continue
+    }
     const { userId, items } = pending.input
     const lines = items.map((i) => {
       const p = product.get(i.productId)
@@ -146,6 +162,13 @@ async function writeBatch(trx: Db, batch: Pending[]): Promise<(Order | undefined
     decided.push(chosen.length)
     chosen.push({ pending, lines: lines as Line[], total, balanceAfter: has - total })
   }
+  // Orders the batch leaves to the single path give up their claims: it claims them again.
+  const unplaced = batch.filter((p, i) => p.receipt && !lost.has(p) && decided[i] === undefined)
+  if (unplaced.length > 0)
+    await releaseReceipts(
+      trx,
+      unplaced.map((p) => p.receipt!),
+    )
   if (chosen.length === 0) return decided.map(() => undefined)
 
   const now = Math.max(...chosen.map((c) => c.pending.now))
@@ -209,12 +232,11 @@ async function writeBatch(trx: Db, batch: Pending[]): Promise<(Order | undefined
     { type: 'order.paid' as const, aggregateId: order.id, payload: eventPayload(order) },
   ])
   await appendEvents(trx, now, events)
-  // The orders' receipts (idempotency keys and answers) in one statement; a key another request
-  // wrote first hands the whole batch back, and the single path answers that order as a replay.
-  await writeReceipts(
-    trx,
-    chosen.flatMap((c, i) => (c.pending.receipt ? [c.pending.receipt.entry(orders[i]!.order)] : [])),
+  // The answers under the receipts, in one statement.
+  const answered = chosen.flatMap((c, i) =>
+    c.pending.receipt ? [{ receipt: c.pending.receipt, result: orders[i]!.order }] : [],
   )
+  if (answered.length > 0) await completeReceipts(trx, answered)
 
   // Stock last and in id order, like the single path: the hot row is locked for one statement.
   const taken = new Map<number, number>()

@@ -1,7 +1,14 @@
 import type { Principal } from '../auth/index.js'
 import { appendEvents } from '../outbox/index.js'
 import type { Clock } from '../platform/clock/index.js'
-import { type Db, type Receipt, transact, writeReceipt } from '../platform/db/index.js'
+import {
+  claimReceipt,
+  completeReceipt,
+  type Db,
+  type Receipt,
+  releaseReceipt,
+  transact,
+} from '../platform/db/index.js'
 import { AppError } from '../platform/errors/index.js'
 import { debitForOrder } from '../points/index.js'
 import { eventPayload, loadItems, type Order, toOrder } from './order-view.js'
@@ -23,13 +30,19 @@ export async function payOrder(
 ): Promise<Order> {
   const now = deps.clock.now()
   const outcome = await transact(deps.db, async (trx, unit) => {
+    await claimReceipt(trx, receipt)
     const order = await findVisibleOrder(trx, principal, orderId)
     if (isOverdue(order, now)) {
       // The window closed before anyone swept it: expire now (committed), then refuse.
       await endOrder(trx, unit, order, 'EXPIRED', now)
+      // This commits, though the request is refused: its key is left for the refusal's answer.
+      await releaseReceipt(trx, receipt)
       return 'expired' as const
     }
-    if (order.status === 'EXPIRED') return 'expired' as const
+    if (order.status === 'EXPIRED') {
+      await releaseReceipt(trx, receipt)
+      return 'expired' as const
+    }
     if (order.status !== 'PENDING_PAYMENT') {
       throw new AppError('ORDER_NOT_PAYABLE', `order ${orderId} is ${order.status}`)
     }
@@ -47,7 +60,7 @@ export async function payOrder(
       await loadItems(trx, [orderId]),
     )
     await appendEvents(trx, now, [{ type: 'order.paid', aggregateId: orderId, payload: eventPayload(paid) }])
-    await writeReceipt(trx, receipt, paid)
+    await completeReceipt(trx, receipt, paid)
     return paid
   })
   deps.onCommitted?.()

@@ -3,7 +3,15 @@ import { acceleratorsFor, takeStock } from '../catalog/index.js'
 import { markCouponUsed, quoteCoupon } from '../coupons/index.js'
 import { appendEvents, type NewEvent } from '../outbox/index.js'
 import type { Clock } from '../platform/clock/index.js'
-import { type Db, insertedId, type Receipt, transact, type Unit, writeReceipt } from '../platform/db/index.js'
+import {
+  claimReceipt,
+  completeReceipt,
+  type Db,
+  insertedId,
+  type Receipt,
+  transact,
+  type Unit,
+} from '../platform/db/index.js'
 import { AppError, validationFailed } from '../platform/errors/index.js'
 import { debitForOrder } from '../points/index.js'
 import { batcherFor } from './order-batcher.js'
@@ -69,6 +77,8 @@ async function writeOrder(
   payNow: boolean,
   receipt: Receipt<Order> | undefined,
 ): Promise<Order> {
+  // The receipt first: a second request with this key waits here, and stops, before any other write.
+  await claimReceipt(trx, receipt)
   const ids = input.items.map((i) => i.productId)
   const { rows: products } = await sql<{ id: number; name: string; price: number }>`
     select id, name, price from products where id in (${sql.join(ids)})`.execute(trx)
@@ -127,7 +137,7 @@ async function writeOrder(
   const events: NewEvent[] = [{ type: 'order.placed', aggregateId: orderId, payload: eventPayload(placed) }]
   if (payNow) events.push({ type: 'order.paid', aggregateId: orderId, payload: eventPayload(placed) })
   await appendEvents(trx, now, events)
-  await writeReceipt(trx, receipt, placed)
+  await completeReceipt(trx, receipt, placed)
   // Stock last: on MySQL the product row stays locked from this write until commit, and on a hot
   // product every buyer queues for that lock, so it is held for one statement, not the whole order.
   const short = await takeStock(trx, unit, input.items, now)

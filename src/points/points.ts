@@ -1,6 +1,15 @@
 import type { Config } from '../config/index.js'
 import type { Clock } from '../platform/clock/index.js'
-import { cursorId, type Db, type Page, pageOf, transact } from '../platform/db/index.js'
+import {
+  claimReceipt,
+  completeReceipt,
+  cursorId,
+  type Db,
+  type Page,
+  pageOf,
+  type Receipt,
+  transact,
+} from '../platform/db/index.js'
 import { AppError } from '../platform/errors/index.js'
 import { creditCharge, readBalance } from './wallet.js'
 
@@ -29,18 +38,29 @@ export async function chargePoints(
   },
   userId: number,
   amount: number,
-): Promise<{ userId: number; balance: number; charged: number }> {
+  receipt?: Receipt<Charged>,
+): Promise<Charged> {
   const { minCharge, maxCharge, maxBalance } = deps.config.points
   if (amount < minCharge || amount > maxCharge) {
     throw new AppError('VALIDATION_FAILED', `amount must be between ${minCharge} and ${maxCharge}`, {
       errors: [{ path: 'body/amount', message: `must be between ${minCharge} and ${maxCharge}` }],
     })
   }
-  const balance = await transact(deps.db, (trx) =>
-    creditCharge(trx, userId, amount, maxBalance, deps.clock.now()),
-  )
+  const charged = await transact(deps.db, async (trx) => {
+    await claimReceipt(trx, receipt)
+    const balance = await creditCharge(trx, userId, amount, maxBalance, deps.clock.now())
+    const result = { userId, balance, charged: amount }
+    await completeReceipt(trx, receipt, result)
+    return result
+  })
   deps.onCharged?.(amount)
-  return { userId, balance, charged: amount }
+  return charged
+}
+
+export interface Charged {
+  userId: number
+  balance: number
+  charged: number
 }
 
 export async function pointsHistory(

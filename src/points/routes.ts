@@ -2,6 +2,7 @@ import { Type } from 'typebox'
 import { assertActsAs } from '../auth/index.js'
 import type { Config } from '../config/index.js'
 import { principalOf } from '../http/auth-hook.js'
+import type { Idempotency } from '../http/idempotency.js'
 import { Id, PageQuery, problems, Timestamp, UserIdParams } from '../http/schemas.js'
 import type { App } from '../http/types.js'
 import type { Clock } from '../platform/clock/index.js'
@@ -20,7 +21,13 @@ const Entry = Type.Object({
 
 export function pointsRoutes(
   app: App,
-  deps: { db: Db; clock: Clock; config: Pick<Config, 'points'>; onCharged?: (amount: number) => void },
+  deps: {
+    db: Db
+    clock: Clock
+    config: Pick<Config, 'points'>
+    idempotency: Idempotency
+    onCharged?: (amount: number) => void
+  },
 ): void {
   const { db } = deps
 
@@ -38,7 +45,8 @@ export function pointsRoutes(
   })
 
   app.post('/api/v1/points/users/:userId/charge', {
-    config: { priority: 'important' },
+    // The key and its answer are written with the charge (keyWithResult): one transaction, not three.
+    config: { priority: 'important', keyWithResult: true },
     schema: {
       tags: ['points'],
       summary: 'Charge points into a wallet',
@@ -52,9 +60,11 @@ export function pointsRoutes(
         ...problems(400, 401, 403, 409, 422),
       },
     },
-    handler: (req) => {
+    handler: (req, reply) => {
       assertActsAs(principalOf(req), req.params.userId)
-      return chargePoints(deps, req.params.userId, req.body.amount)
+      return deps.idempotency.once(req, reply, 200, (receipt) =>
+        chargePoints(deps, req.params.userId, req.body.amount, receipt),
+      )
     },
   })
 

@@ -3,12 +3,15 @@ export { isDeadlock, isUniqueViolation } from './errors.js'
 export { cursorId, type Page, pageOf } from './pagination.js'
 export { affected, insertedId } from './raw.js'
 export {
+  claimReceipt,
+  claimReceipts,
+  completeReceipt,
+  completeReceipts,
   type Receipt,
   type ReceiptBook,
-  type ReceiptEntry,
   ReceiptTaken,
-  writeReceipt,
-  writeReceipts,
+  releaseReceipt,
+  releaseReceipts,
 } from './receipt.js'
 export * from './schema.js'
 export { transact, type Unit } from './transact.js'
