@@ -22,7 +22,7 @@ describe('config', () => {
     assert.equal(admission.deadlineMs, 2000)
     assert.equal(admission.queueTimeoutMs, 250)
     assert.equal(admission.queueTargetMs, 5)
-    assert.equal(admission.criticalWaitMs, 200)
+    assert.equal(admission.criticalWaitMs, 100)
     assert.equal(admission.eventLoopThreshold, 0.95)
     assert.equal(admission.eventLoopLagMs, 50)
     assert.deepEqual(admission.rateLimit, { user: { rate: 10, burst: 40 }, ip: { rate: 50, burst: 200 } })

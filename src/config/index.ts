@@ -241,9 +241,7 @@ export function loadConfig(processEnv: Env = process.env, args: string[] = []): 
       deadlineMs: int('ADMISSION_DEADLINE_MS', 2000, 10, 3_600_000),
       queueTimeoutMs: int('ADMISSION_QUEUE_TIMEOUT_MS', 250, 1, 600_000),
       queueTargetMs: int('ADMISSION_QUEUE_TARGET_MS', 5, 1, 600_000),
-      // Two CoDel intervals: measured against one (docs/benchmarks.md, "Answers written with their
-      // result"), checkout succeeded more often within the same p95 target.
-      criticalWaitMs: int('ADMISSION_CRITICAL_WAIT_MS', 200, 0, 3_600_000),
+      criticalWaitMs: int('ADMISSION_CRITICAL_WAIT_MS', 100, 0, 3_600_000),
       queueSize: int('ADMISSION_QUEUE_SIZE', 1000, 0, 1_000_000),
       maxConcurrency: int('ADMISSION_MAX_CONCURRENCY', 1000, 1, 100_000),
       eventLoopThreshold: num('ADMISSION_EVENT_LOOP_THRESHOLD', 0.95, 0.5, 1),
