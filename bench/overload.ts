@@ -17,7 +17,7 @@
  * Results go to docs/benchmarks.md (section `overload`), HTML reports to docs/overload/.
  * `--diagnose C` runs only the protected spike at 3x the given C and prints where its refusals
  * came from, per reason, class and journey step (writes nothing); with `--cpu-prof`, where the
- * server's time went.
+ * server's time went; with `--warm`, after the capacity steps on the same server, as in the proof.
  */
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -380,6 +380,7 @@ function sampleGauges(url: string): { stop(): Record<string, number>[] } {
     floodgate_event_loop_utilization: 'elu',
     'floodgate_db_pool_connections{state="in_use"}': 'poolUsed',
     'floodgate_db_pool_connections{state="waiting"}': 'poolWaiting',
+    floodgate_outbox_backlog: 'outbox',
   }
   const timer = setInterval(async () => {
     const row: Record<string, number> = {}
@@ -416,11 +417,14 @@ async function diagnose(
   s: Settings,
   profile: boolean,
   env: Record<string, string>,
+  warm: boolean,
 ): Promise<void> {
   const profiler = cpuProfiler(profile)
   const on = await load(await startTarget(mode, true, env, profiler.nodeArgs, s.placement[mode]))
   let window: { fromUs: number; toUs: number } | undefined
   try {
+    // `--warm`: the capacity steps first, as the proof runs them before its spike on the same server.
+    if (warm) await capacity(on, s)
     const before = await scrapeAdmission(on.target.url)
     const gauges = sampleGauges(on.target.url)
     const { result, cpu, plan } = await spike(on, c, s.factor, s)
@@ -431,7 +435,7 @@ async function diagnose(
     )
     const after = await scrapeAdmission(on.target.url)
     log(
-      '  server gauges, every 5th second (limit / in service / queued / loop utilization / lag ms / pool in use / pool waiting):',
+      '  server gauges, every 5th second (limit / in service / queued / loop utilization / lag ms / pool in use / pool waiting / outbox backlog):',
     )
     for (const [i, g] of timeline.entries())
       if (i % 5 === 0)
@@ -444,6 +448,7 @@ async function diagnose(
             'lagMs',
             'poolUsed',
             'poolWaiting',
+            'outbox',
           ]
             .map((k) => (g[k] ?? Number.NaN).toFixed(k === 'elu' ? 2 : 0).padStart(6))
             .join(' ')}`,
@@ -672,6 +677,7 @@ async function main(): Promise<number> {
       probe: { type: 'string' },
       'server-env': { type: 'string', multiple: true, default: [] },
       'cpu-prof': { type: 'boolean', default: false },
+      warm: { type: 'boolean', default: false },
     },
   })
   // The server gets the last core, this process (the generator) the others: the server's budget
@@ -722,7 +728,8 @@ async function main(): Promise<number> {
     return 0
   }
   if (values.diagnose !== undefined) {
-    for (const mode of modes) await diagnose(mode, Number(values.diagnose), s, values['cpu-prof'], serverEnv)
+    for (const mode of modes)
+      await diagnose(mode, Number(values.diagnose), s, values['cpu-prof'], serverEnv, values.warm)
     return 0
   }
   const env = describeEnvironment(args)
