@@ -17,7 +17,8 @@
  * Results go to docs/benchmarks.md (section `overload`), HTML reports to docs/overload/.
  * `--diagnose C` runs only the protected spike at 3x the given C and prints where its refusals
  * came from, per reason, class and journey step (writes nothing); with `--cpu-prof`, where the
- * server's time went; with `--warm`, after the capacity steps on the same server, as in the proof.
+ * server's time went; with `--warm`, after the capacity steps on the same server, as in the proof;
+ * with `--warm --restart` (production mode), on a fresh server process over the warmed database.
  */
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -418,6 +419,7 @@ async function diagnose(
   profile: boolean,
   env: Record<string, string>,
   warm: boolean,
+  restart = false,
 ): Promise<void> {
   const profiler = cpuProfiler(profile)
   const on = await load(await startTarget(mode, true, env, profiler.nodeArgs, s.placement[mode]))
@@ -425,6 +427,10 @@ async function diagnose(
   try {
     // `--warm`: the capacity steps first, as the proof runs them before its spike on the same server.
     if (warm) await capacity(on, s)
+    if (warm && restart) {
+      if (!on.target.restart) throw new Error(`--restart needs production mode`)
+      await on.target.restart()
+    }
     const before = await scrapeAdmission(on.target.url)
     const gauges = sampleGauges(on.target.url)
     const { result, cpu, plan } = await spike(on, c, s.factor, s)
@@ -678,6 +684,7 @@ async function main(): Promise<number> {
       'server-env': { type: 'string', multiple: true, default: [] },
       'cpu-prof': { type: 'boolean', default: false },
       warm: { type: 'boolean', default: false },
+      restart: { type: 'boolean', default: false },
     },
   })
   // The server gets the last core, this process (the generator) the others: the server's budget
@@ -729,7 +736,15 @@ async function main(): Promise<number> {
   }
   if (values.diagnose !== undefined) {
     for (const mode of modes)
-      await diagnose(mode, Number(values.diagnose), s, values['cpu-prof'], serverEnv, values.warm)
+      await diagnose(
+        mode,
+        Number(values.diagnose),
+        s,
+        values['cpu-prof'],
+        serverEnv,
+        values.warm,
+        values.restart,
+      )
     return 0
   }
   const env = describeEnvironment(args)

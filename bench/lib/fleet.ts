@@ -29,6 +29,8 @@ export interface Fleet {
   buyers: { userId: number; token: string }[]
   query<T>(text: string, params?: unknown[]): Promise<T[]>
   close(): Promise<void>
+  /** Stops instance i and starts a fresh process in its place, on the same database and Redis. */
+  restart(i: number): Promise<ServerProcess>
 }
 
 export interface FleetOptions {
@@ -62,37 +64,38 @@ export async function openFleet(opts: FleetOptions): Promise<Fleet> {
     redis.disconnect()
     temp.remove()
   }
+  const spawn = async (i: number) => {
+    const port = await freePort()
+    return spawnServer({
+      name: `floodgate-${i + 1}`,
+      script: 'src/main.ts',
+      port,
+      readyPath: '/health/ready',
+      ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
+      placement: opts.placement,
+      env: {
+        DATABASE_URL: databaseUrl,
+        REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        DATA_DIR: temp.dir,
+        SEED: 'none',
+        JWT_SECRET: secret,
+        LOG_LEVEL: 'warn',
+        // One client IP and a few users send everything: per-client limits would measure themselves
+        // (what a refusal costs is `npm run bench:admission`).
+        RATE_LIMIT_USER_RATE: '0',
+        RATE_LIMIT_IP_RATE: '0',
+        PORT: String(port),
+        POINTS_MAX_CHARGE: '1000000000',
+        POINTS_MAX_BALANCE: '1000000000000',
+        ...opts.env,
+      },
+    })
+  }
   try {
     for (let i = 0; i < opts.instances; i++) {
-      const port = await freePort()
       // One at a time: the first creates the schema (concurrent starts are tested elsewhere).
-      instances.push(
-        await spawnServer({
-          name: `floodgate-${i + 1}`,
-          script: 'src/main.ts',
-          port,
-          readyPath: '/health/ready',
-          ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
-          placement: opts.placement,
-          env: {
-            DATABASE_URL: databaseUrl,
-            REDIS_URL,
-            REDIS_KEY_PREFIX: prefix,
-            DATA_DIR: temp.dir,
-            SEED: 'none',
-            JWT_SECRET: secret,
-            LOG_LEVEL: 'warn',
-            // One client IP and a few users send everything: per-client limits would measure themselves
-            // (what a refusal costs is `npm run bench:admission`).
-            RATE_LIMIT_USER_RATE: '0',
-            RATE_LIMIT_IP_RATE: '0',
-            PORT: String(port),
-            POINTS_MAX_CHARGE: '1000000000',
-            POINTS_MAX_BALANCE: '1000000000000',
-            ...opts.env,
-          },
-        }),
-      )
+      instances.push(await spawn(i))
     }
     const adminToken = await mintToken(secret, { userId: 900_000, role: 'admin', ttlSeconds: 3600 })
     const buyers = await Promise.all(
@@ -118,6 +121,11 @@ export async function openFleet(opts: FleetOptions): Promise<Fleet> {
       close: async () => {
         await db.end()
         await close()
+      },
+      restart: async (i) => {
+        await instances[i]!.stop()
+        instances[i] = await spawn(i)
+        return instances[i]!
       },
     }
   } catch (error) {

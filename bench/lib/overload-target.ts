@@ -16,6 +16,11 @@ export interface Target {
   pid: number
   secret: string
   stop(): Promise<void>
+  /**
+   * Production mode: a fresh server process in this one's place, on the same database and Redis
+   * (`url` and `pid` change). Tells the server's own state from the data's.
+   */
+  restart?(): Promise<void>
 }
 
 /** Stopping twice (a `finally` after an early stop) is harmless. */
@@ -67,12 +72,18 @@ export async function startTarget(
   }
   const fleet = await openFleet({ instances: 1, buyers: 0, env, nodeArgs, placement })
   const server = fleet.instances[0]!
-  return {
+  const target: Target = {
     mode,
     admission,
     url: server.url,
     pid: server.pid,
     secret: fleet.secret,
     stop: once(() => fleet.close()),
+    async restart() {
+      const fresh = await fleet.restart(0)
+      target.url = fresh.url
+      target.pid = fresh.pid
+    },
   }
+  return target
 }
