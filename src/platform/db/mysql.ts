@@ -69,8 +69,9 @@ export function withAcquireTimeout(pool: Pool, opts: PoolOptions): MysqlPool {
   /**
    * When each connection was lent out (undefined: it is back). Its `release` is wrapped once, the
    * first time it is lent: wrapping it on every loan nested one more bound function per loan, and
-   * a release then walked them all (0.03 ms after 10,000 loans of a connection, 0.43 ms after
-   * 60,000: a server slowed down the longer a sale ran; docs/benchmarks.md).
+   * a release then walked them all (61 µs a loan over a connection's first 10,000 loans, 622 µs
+   * over loans 50,001-60,000: a server slowed down the longer a sale ran; `npm run bench:pool`,
+   * docs/benchmarks.md).
    */
   const lentAt = new WeakMap<PoolConnection, number | undefined>()
   const lend = (connection: PoolConnection, obs: PoolObserver) => {
