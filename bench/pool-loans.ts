@@ -6,8 +6,9 @@
  * (`BENCH_MYSQL_URL`, default mysql://root@127.0.0.1:3306).
  */
 import { connectMysql } from '../src/platform/db/mysql.js'
+import { MYSQL_URL } from './lib/fleet.js'
 
-const url = `${(process.env['BENCH_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306').replace(/\/$/, '')}/mysql`
+const url = `${MYSQL_URL.replace(/\/$/, '')}/mysql`
 const handle = connectMysql(url, {
   size: 1,
   acquireTimeoutMs: 1_000,
