@@ -72,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
               admission,
               clientIp: clientIpOf(trust),
               requestId: requestIdFrom,
+              verifier: deps.verifier,
               observe: (method, route, status, seconds) =>
                 deps.metrics.observeRequest(method, route, status, seconds),
             },

@@ -13,6 +13,7 @@ import type { AdmissionEvent, AdmissionListener } from './events.js'
 import { GradientLimit, type GradientLimitOptions } from './gradient-limit.js'
 import type { PriorityClass } from './priority.js'
 import { LocalRateLimiter, type RateLimiter } from './rate-limiter.js'
+import { RouteTable } from './route-table.js'
 import { StaleStore } from './stale.js'
 
 export interface AdmissionDeps {
@@ -42,6 +43,8 @@ export class Admission {
   readonly stale: StaleStore
   /** Each admitted route's class ("METHOD /pattern"), as the hooks resolved it. */
   readonly routes = new Map<string, PriorityClass>()
+  /** The admitted routes by URL, for the edge's answers before fastify routes (edge.ts). */
+  readonly routeTable = new RouteTable()
   private readonly listeners: AdmissionListener[] = []
   private timers: NodeJS.Timeout[] = []
 

@@ -115,7 +115,7 @@ describe('the edge answers refused catalog reads before fastify', () => {
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429])
     assert.ok(refused)
     assert.equal(refused.headers.get('retry-after'), '1')
-    assert.equal(refused.headers.get('content-type'), 'application/problem+json')
+    assert.equal(refused.headers.get('content-type'), 'application/problem+json; charset=utf-8')
     assert.equal(refused.headers.get('ratelimit-remaining'), '0')
     const problem = (await refused.json()) as { code: string; instance: string }
     assert.equal(problem.code, 'RATE_LIMITED')
@@ -135,6 +135,7 @@ describe('the edge answers refused catalog reads before fastify', () => {
     }
     const unknown = await fetch(`${base}/api/v1/things?page=2`)
     assert.equal(unknown.status, 503, 'nothing stored for this URL: fastify refuses it')
+    clock.advance(5_000) // this client spent its burst of 5 above; over it, the edge would refuse
     const write = await fetch(`${base}/api/v1/things`, { method: 'POST' })
     await write.arrayBuffer()
     assert.notEqual(write.headers.get('x-request-id'), 'edge-id')

@@ -1,27 +1,38 @@
 /**
- * The edge: catalog reads the server has no room for, answered on Node's raw `request` event
- * before fastify builds a request and a reply, routes, and runs its hooks.
+ * The edge: answers decided without fastify, sent on Node's raw `request` event before fastify
+ * builds a request and a reply, routes, and runs its hooks.
  *
- * In a sale most requests are catalog reads, and while admission refuses them each gets its last
- * good answer (stale.ts). Sent through fastify, that answer costs most of what a served read costs:
- * the routing, a dozen hooks, the reply and its onSend and onResponse hooks. That CPU is what
- * checkout needs. The edge sends the same answer with the same headers, counts it in the same
- * metrics, and skips the rest (`npm run bench:admission` measures both ways). It answers only when
- * fastify would give the same answer:
- *  - a GET of a URL whose stored answer is from a public route under its own name;
- *  - while the database breaker is open, or admission would refuse browsing at once (the
- *    event-loop brake, or an overload that leaves browsing no slot);
- *  - after the per-IP limit, as step 1 applies it (a 429 when it refuses).
- * Anything else goes to fastify untouched. The edge decides before it counts anything, so a
- * request it passes on has been counted nowhere. Its answers are not logged one by one (a log line
- * would cost as much as the answer); the metrics count them.
+ * In a sale most answers are catalog reads the server has no room for (each gets its last good
+ * answer, stale.ts) and refusals of clients over their rate limit. Sent through fastify, either
+ * costs most of what a served read costs: the routing, a dozen hooks, the reply and its onSend and
+ * onResponse hooks. That CPU is what checkout needs. The edge sends the same answer with the same
+ * headers, counts it in the same metrics, and skips the rest (`npm run bench:admission` measures
+ * both ways). It answers only when fastify would give the same answer:
+ *  - a stale catalog read: a GET of a URL whose stored answer is from a public route under its own
+ *    name, while the database breaker is open or admission would refuse browsing at once (the
+ *    event-loop brake, or an overload that leaves browsing no slot); after the per-IP limit, as
+ *    step 1 applies it (a 429 when it refuses);
+ *  - a 429 to a client whose refusal is known without asking anyone (rate-limiter.ts,
+ *    `knownRefusal`): by IP on a public route or without a token, as step 1 limits those; by user
+ *    on a private route when the token was verified before (`TokenVerifier.remembered`) and
+ *    admission would not refuse the request first (step 3 checks that before the user's limit).
+ * Anything else goes to fastify untouched: unknown paths, aliases, admins, tokens not seen yet. The
+ * edge decides before it counts anything, so a request it passes on has been counted nowhere. Its
+ * answers are not logged one by one (a log line would cost as much as the answer); the metrics
+ * count them.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
+import type { TokenVerifier } from '../auth/index.js'
+import { bearerToken } from '../http/auth-hook.js'
 import type { Admission } from './admission.js'
+import type { RateLimitScope } from './events.js'
 import type { RateDecision } from './rate-limiter.js'
 import { rateLimitHeaders, rateLimitRefusal, refusalBody, retryAfter } from './refusal.js'
 import { ageOf, type Stored } from './stale.js'
+
+/** What fastify sends for `reply.type(PROBLEM_TYPE)` with a string body. */
+const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
 
@@ -33,17 +44,22 @@ export interface EdgeOptions {
   requestId: (req: IncomingMessage) => string
   /** The HTTP request metrics (`Metrics.observeRequest`). */
   observe: (method: string, route: string, status: number, seconds: number) => void
+  /** Tokens verified before; without it, the edge refuses no user by their limit. */
+  verifier?: Pick<TokenVerifier, 'remembered'>
 }
 
 /** Wraps fastify's handler: the edge answers what it can, fastify the rest. */
 export function withEdge(o: EdgeOptions, next: Handler): Handler {
   const { admission } = o
+  const refuseKnown = knownRefusals(o)
   return (req, res) => {
     const stored = req.method === 'GET' ? admission.stale.get(req.url ?? '') : undefined
-    if (!stored?.edge) return next(req, res)
-    const open = admission.database.state === 'open'
-    const reason = open ? undefined : admission.limiter.refusal('sheddable')
-    if (!open && !reason) return next(req, res)
+    const open = stored?.edge && admission.database.state === 'open'
+    const reason = stored?.edge && !open ? admission.limiter.refusal('sheddable') : undefined
+    if (!stored?.edge || (!open && !reason)) {
+      if (!refuseKnown(req, res)) next(req, res)
+      return
+    }
     const started = performance.now()
     const answer = (decision: RateDecision | undefined) => {
       const headers: OutgoingHttpHeaders = {
@@ -56,7 +72,7 @@ export function withEdge(o: EdgeOptions, next: Handler): Handler {
         const error = rateLimitRefusal('ip', decision)
         status = error.status
         headers['retry-after'] = retryAfter(error)
-        send(res, status, headers, 'application/problem+json', refusalBody(error, req.url ?? '/'))
+        send(res, status, headers, PROBLEM_TYPE, refusalBody(error, req.url ?? '/'))
       } else {
         if (reason) {
           admission.emit({ type: 'rejected', reason, priority: 'sheddable' })
@@ -72,6 +88,47 @@ export function withEdge(o: EdgeOptions, next: Handler): Handler {
     if (!(taken instanceof Promise)) return answer(taken)
     // A limiter that failed counted nothing: fastify takes the request as if the edge were not there.
     taken.then(answer, () => next(req, res))
+  }
+}
+
+/**
+ * A 429 for a client whose refusal is known without I/O, as fastify's hooks would answer it
+ * (hooks.ts, steps 1 to 3). Returns false, having sent nothing, for any request it leaves to them.
+ */
+function knownRefusals(o: EdgeOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const { admission } = o
+  return (req, res) => {
+    if (req.method === 'HEAD') return false
+    const url = req.url ?? '/'
+    if (!url.startsWith('/api/')) return false
+    const route = admission.routeTable.find(req.method ?? 'GET', url)
+    if (!route || route.alias || route.access === 'admin') return false
+    let scope: RateLimitScope = 'ip'
+    let key: string
+    const header = req.headers.authorization
+    if (route.access === 'public' || !header) {
+      key = o.clientIp(req)
+    } else {
+      const token = bearerToken(header)
+      const principal = token === undefined ? undefined : o.verifier?.remembered(token)
+      // Admins are not limited; a request admission refuses first gets its 503 from fastify.
+      if (!principal || principal.role === 'admin' || admission.limiter.refusal(route.priority)) return false
+      scope = 'user'
+      key = String(principal.userId)
+    }
+    const decision = (scope === 'ip' ? admission.ipLimiter : admission.userLimiter)?.knownRefusal(key)
+    if (!decision) return false
+    const started = performance.now()
+    admission.emit({ type: 'rate_limited', scope })
+    const error = rateLimitRefusal(scope, decision)
+    const headers: OutgoingHttpHeaders = {
+      'x-request-id': o.requestId(req),
+      ...rateLimitHeaders(decision),
+      'retry-after': retryAfter(error),
+    }
+    send(res, error.status, headers, PROBLEM_TYPE, refusalBody(error, url))
+    o.observe(req.method ?? 'GET', route.route, error.status, (performance.now() - started) / 1000)
+    return true
   }
 }
 

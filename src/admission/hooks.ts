@@ -84,8 +84,16 @@ export function registerAdmission(app: FastifyInstance, admission: Admission): v
       return refuse(reply, overloaded[rejection.reason])
     }
     const priority = priorityOf(route)
-    for (const method of ([] as string[]).concat(route.method))
+    const facts = {
+      route: route.url,
+      access: route.config?.access ?? 'user',
+      priority,
+      alias: Boolean(route.config?.alias),
+    }
+    for (const method of ([] as string[]).concat(route.method)) {
       admission.routes.set(`${method} ${route.url}`, priority)
+      admission.routeTable.add(method, route.url, facts)
+    }
     declareRefusals(route)
     addRouteHook(route, 'onRequest', 'admission', async (request: FastifyRequest, reply: FastifyReply) => {
       const user = request.principal?.userId

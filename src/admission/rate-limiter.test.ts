@@ -60,6 +60,19 @@ describe('GCRA rate limiter', () => {
     assert.equal(limiter.take('k').allowed, true)
   })
 
+  test('a known refusal is what take would refuse, and asking for it takes nothing', () => {
+    const clock = new ManualClock(0)
+    const limiter = new LocalRateLimiter({ rate: 1, burst: 2 }, () => clock.now())
+    for (let i = 0; i < 10; i++) assert.equal(limiter.knownRefusal('u1'), undefined)
+    assert.equal(limiter.take('u1').allowed, true)
+    assert.equal(limiter.take('u1').allowed, true, 'asking spent none of the burst')
+    const known = limiter.knownRefusal('u1')
+    assert.deepEqual(known, limiter.take('u1'))
+    assert.equal(known?.allowed, false)
+    clock.advance(1_000)
+    assert.equal(limiter.knownRefusal('u1'), undefined, 'one interval later it would be allowed')
+  })
+
   test('over any span, at most burst + rate × span requests are allowed', () => {
     fc.assert(
       fc.property(

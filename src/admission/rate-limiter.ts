@@ -22,6 +22,11 @@ export interface RateDecision {
 export interface RateLimiter {
   readonly policy: RateLimitConfig
   take(key: string): RateDecision | Promise<RateDecision>
+  /**
+   * A refusal `take` would give right now that is known without asking anyone (no I/O, no state
+   * change), else `undefined`. The edge answers such clients before fastify runs (edge.ts).
+   */
+  knownRefusal(key: string): RateDecision | undefined
 }
 
 /** The GCRA step on a stored TAT (or none): shared by the in-process and the Redis limiter. */
@@ -87,6 +92,12 @@ export class LocalRateLimiter implements RateLimiter {
   /** The decision `take` would give, without taking: for a table of TATs learnt elsewhere. */
   peek(key: string): RateDecision {
     return gcra(this.policy, this.tats.get(key), this.now()).decision
+  }
+
+  knownRefusal(key: string): RateDecision | undefined {
+    // A refusal leaves the TAT where it was, so peeking at one is taking it.
+    const decision = this.peek(key)
+    return decision.allowed ? undefined : decision
   }
 
   /** Records a client's TAT decided elsewhere (a shared limiter's answer). */

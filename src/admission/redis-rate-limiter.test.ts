@@ -53,11 +53,14 @@ describe('rate limits shared through Redis', needsRedis, () => {
     // Were Redis asked, it would now allow: the bucket is gone. The instance remembers the refusal.
     await a.client.del(a.key('rate', 'user', '77'))
     clock.advance(50_000)
+    assert.deepEqual(limiter.knownRefusal('77')?.allowed, false, 'the edge may answer it (edge.ts)')
+    assert.equal(limiter.knownRefusal('78'), undefined, 'a client Redis never refused is not known')
     const remembered = limiter.take('77')
     assert.ok(!(remembered instanceof Promise), 'answered without a round trip')
     assert.equal(remembered.allowed, false)
     assert.ok(Math.abs(remembered.retryAfterMs - (refused.retryAfterMs - 50_000)) < 1)
     clock.advance(refused.retryAfterMs - 50_000)
+    assert.equal(limiter.knownRefusal('77'), undefined, 'no longer known: Redis decides')
     const again = await limiter.take('77')
     assert.equal(
       again.allowed,

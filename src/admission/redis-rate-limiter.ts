@@ -61,10 +61,17 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   take(key: string): RateDecision | Promise<RateDecision> {
-    const known = this.refused.peek(key)
-    if (!known.allowed) return known
+    const known = this.refused.knownRefusal(key)
+    if (known) return known
     if (!this.redis.ready()) return this.fallback.take(key)
     return this.ask(key, this.now())
+  }
+
+  /** A refusal Redis gave this client whose wait is not over; without Redis, the fallback's. */
+  knownRefusal(key: string): RateDecision | undefined {
+    return (
+      this.refused.knownRefusal(key) ?? (this.redis.ready() ? undefined : this.fallback.knownRefusal(key))
+    )
   }
 
   private async ask(key: string, sentAt: number): Promise<RateDecision> {

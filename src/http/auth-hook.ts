@@ -18,6 +18,9 @@ declare module 'fastify' {
 /** The scheme name is case-insensitive (RFC 7235); the token is a compact JWS. */
 const BEARER = /^Bearer +([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/i
 
+/** The token of a well-formed `Authorization: Bearer` header, else `undefined`. */
+export const bearerToken = (header: string): string | undefined => BEARER.exec(header)?.[1]
+
 /**
  * Authenticates before anything else runs for the route (the body is not even parsed), so an
  * anonymous caller learns nothing and costs almost nothing. Public routes carry no auth hook at all.
@@ -31,9 +34,9 @@ export function registerAuth(app: FastifyInstance, verifier: TokenVerifier): voi
     addRouteHook(route, 'onRequest', 'auth', async (request: FastifyRequest) => {
       const header = request.headers.authorization
       if (!header) throw new AppError('UNAUTHORIZED', 'missing bearer token')
-      const match = BEARER.exec(header)
-      if (!match) throw new AppError('UNAUTHORIZED', 'the Authorization header must be "Bearer <JWT>"')
-      request.principal = await verifier.verify(match[1]!)
+      const token = bearerToken(header)
+      if (!token) throw new AppError('UNAUTHORIZED', 'the Authorization header must be "Bearer <JWT>"')
+      request.principal = await verifier.verify(token)
       if (access === 'admin' && request.principal.role !== 'admin') {
         throw new AppError('FORBIDDEN', 'this route is for admins')
       }
