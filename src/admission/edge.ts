@@ -31,7 +31,7 @@ import type { RateDecision } from './rate-limiter.js'
 import { rateLimitHeaders, rateLimitRefusal, refusalBody, retryAfter } from './refusal.js'
 import { ageOf, type Stored } from './stale.js'
 
-/** What fastify sends for `reply.type(PROBLEM_TYPE)` with a string body. */
+/** What fastify sends for `reply.type('application/problem+json')` with a string body. */
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
