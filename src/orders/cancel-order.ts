@@ -7,7 +7,7 @@ import {
   transact,
 } from '../platform/db/index.js'
 import { AppError } from '../platform/errors/index.js'
-import { loadItems, loadOrderRow, type Order, toOrder } from './order-view.js'
+import type { Order } from './order-view.js'
 import type { OrderCommandDeps } from './pay-order.js'
 import { findVisibleOrder } from './queries.js'
 import { endOrder, isOverdue } from './release.js'
@@ -33,10 +33,8 @@ export async function cancelOrder(
       await releaseReceipt(trx, receipt)
       return 'expired' as const
     }
-    if (!(await endOrder(trx, unit, order, 'CANCELLED', now))) {
-      throw new AppError('ORDER_NOT_CANCELLABLE', `order ${orderId} is ${order.status}`)
-    }
-    const cancelled = toOrder((await loadOrderRow(trx, orderId))!, await loadItems(trx, [orderId]))
+    const cancelled = await endOrder(trx, unit, order, 'CANCELLED', now)
+    if (!cancelled) throw new AppError('ORDER_NOT_CANCELLABLE', `order ${orderId} is ${order.status}`)
     await completeReceipt(trx, receipt, cancelled)
     return cancelled
   })

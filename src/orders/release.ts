@@ -3,13 +3,14 @@ import { releaseCoupon } from '../coupons/index.js'
 import { appendEvents } from '../outbox/index.js'
 import type { Db, OrderRow, OrderStatus, Unit } from '../platform/db/index.js'
 import { refundOrder } from '../points/index.js'
-import { eventPayload, loadItems, loadOrderRow, toOrder } from './order-view.js'
+import { eventPayload, loadItems, type Order, toOrder } from './order-view.js'
 import { canMove } from './state.js'
 
 /**
  * Ends a live order as CANCELLED or EXPIRED in the caller's transaction: status (conditional on
  * the status it had), stock back on the shelf, coupon back to its owner, points refunded if it
- * was paid, and the event. Returns false if another request changed the order first.
+ * was paid, and the event. Returns the ended order, or false if another request changed the order
+ * first.
  */
 export async function endOrder(
   trx: Db,
@@ -17,11 +18,12 @@ export async function endOrder(
   order: OrderRow,
   to: Extract<OrderStatus, 'CANCELLED' | 'EXPIRED'>,
   now: number,
-) {
+): Promise<Order | false> {
   if (!canMove(order.status, to)) return false
+  const change = { status: to, updated_at: now, ...(to === 'CANCELLED' ? { cancelled_at: now } : {}) }
   const moved = await trx
     .updateTable('orders')
-    .set({ status: to, updated_at: now, ...(to === 'CANCELLED' ? { cancelled_at: now } : {}) })
+    .set(change)
     .where('id', '=', order.id)
     .where('status', '=', order.status)
     .executeTakeFirst()
@@ -37,7 +39,9 @@ export async function endOrder(
     items.map((i) => ({ productId: Number(i.product_id), quantity: Number(i.quantity) })),
     now,
   )
-  const ended = toOrder((await loadOrderRow(trx, Number(order.id)))!, items)
+  // The row as it now stands: the conditional update above changed only these columns, and holds
+  // the row's lock until commit. Rebuilt here rather than read back (one round trip fewer).
+  const ended = toOrder({ ...order, ...change }, items)
   await appendEvents(trx, now, [
     {
       type: to === 'CANCELLED' ? 'order.cancelled' : 'order.expired',
@@ -45,7 +49,7 @@ export async function endOrder(
       payload: eventPayload(ended),
     },
   ])
-  return true
+  return ended
 }
 
 /** True for an unpaid order whose payment window has closed. */

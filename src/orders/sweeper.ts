@@ -29,6 +29,8 @@ export async function expireOverdueOrders(deps: { db: Db; clock: Clock }, batch 
 export function expireOrder(db: Db, orderId: number, now: number): Promise<boolean> {
   return transact(db, async (trx, unit) => {
     const order = await loadOrderRow(trx, orderId)
-    return order && isOverdue(order, now) ? endOrder(trx, unit, order, 'EXPIRED', now) : false
+    return order && isOverdue(order, now)
+      ? (await endOrder(trx, unit, order, 'EXPIRED', now)) !== false
+      : false
   })
 }

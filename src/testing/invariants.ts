@@ -5,7 +5,7 @@ import type { Db } from '../platform/db/index.js'
 /**
  * The books must balance after every test that writes:
  * - per product: shelf + held by pending orders + sold in paid orders = every unit ever added;
- * - per user: balance = sum of the history, never negative;
+ * - per user: balance = sum of the history = the newest history row's balance after, never negative;
  * - coupons: issued count = user coupons; no user coupon used by two live orders, and a used one
  *   belongs to a live order.
  */
@@ -26,8 +26,11 @@ export async function assertInvariants(db: Db): Promise<void> {
     )
   }
 
-  const wallets = await sql<{ user_id: number; balance: number; total: number | null }>`
-    select w.user_id, w.balance, (select sum(t.amount) from point_transactions t where t.user_id = w.user_id) as total
+  const wallets = await sql<{ user_id: number; balance: number; total: number | null; last: number | null }>`
+    select w.user_id, w.balance,
+      (select sum(t.amount) from point_transactions t where t.user_id = w.user_id) as total,
+      (select t.balance_after from point_transactions t where t.user_id = w.user_id
+       order by t.id desc limit 1) as last
     from point_wallets w`.execute(db)
   for (const w of wallets.rows) {
     assert.ok(Number(w.balance) >= 0, `user ${w.user_id} balance is negative`)
@@ -36,6 +39,8 @@ export async function assertInvariants(db: Db): Promise<void> {
       Number(w.total ?? 0),
       `user ${w.user_id}: balance ${w.balance} != history ${w.total}`,
     )
+    if (w.last !== null)
+      assert.equal(Number(w.last), Number(w.balance), `user ${w.user_id}: newest balance_after != balance`)
   }
   const orphans = await sql<{ n: number }>`
     select count(*) as n from point_transactions t
