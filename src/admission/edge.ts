@@ -97,6 +97,9 @@ export function withEdge(o: EdgeOptions, next: Handler): Handler {
  */
 function knownRefusals(o: EdgeOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { admission } = o
+  const { ipLimiter, userLimiter } = admission
+  // Every request fastify serves passes through here first: with no limits there is nothing to do.
+  if (!ipLimiter && !userLimiter) return () => false
   return (req, res) => {
     if (req.method === 'HEAD') return false
     const url = req.url ?? '/'
@@ -104,19 +107,19 @@ function knownRefusals(o: EdgeOptions): (req: IncomingMessage, res: ServerRespon
     const route = admission.routeTable.find(req.method ?? 'GET', url)
     if (!route || route.alias || route.access === 'admin') return false
     let scope: RateLimitScope = 'ip'
-    let key: string
+    let decision: RateDecision | undefined
     const header = req.headers.authorization
     if (route.access === 'public' || !header) {
-      key = o.clientIp(req)
+      decision = ipLimiter?.knownRefusal(o.clientIp(req))
     } else {
-      const token = bearerToken(header)
-      const principal = token === undefined ? undefined : o.verifier?.remembered(token)
+      const token = userLimiter && bearerToken(header)
+      const principal = token ? o.verifier?.remembered(token) : undefined
       // Admins are not limited; a request admission refuses first gets its 503 from fastify.
-      if (!principal || principal.role === 'admin' || admission.limiter.refusal(route.priority)) return false
+      if (!principal || principal.role === 'admin') return false
       scope = 'user'
-      key = String(principal.userId)
+      decision = userLimiter?.knownRefusal(String(principal.userId))
+      if (decision && admission.limiter.refusal(route.priority)) return false
     }
-    const decision = (scope === 'ip' ? admission.ipLimiter : admission.userLimiter)?.knownRefusal(key)
     if (!decision) return false
     const started = performance.now()
     admission.emit({ type: 'rate_limited', scope })
