@@ -62,25 +62,18 @@ export function withEdge(o: EdgeOptions, next: Handler): Handler {
     }
     const started = performance.now()
     const answer = (decision: RateDecision | undefined) => {
+      if (decision && !decision.allowed)
+        return sendRateLimited(o, req, res, 'ip', decision, stored.route, started)
       const headers: OutgoingHttpHeaders = {
         'x-request-id': o.requestId(req),
         ...(decision ? rateLimitHeaders(decision) : {}),
       }
-      let status = 200
-      if (decision && !decision.allowed) {
-        admission.emit({ type: 'rate_limited', scope: 'ip' })
-        const error = rateLimitRefusal('ip', decision)
-        status = error.status
-        headers['retry-after'] = retryAfter(error)
-        send(res, status, headers, PROBLEM_TYPE, refusalBody(error, req.url ?? '/'))
-      } else {
-        if (reason) {
-          admission.emit({ type: 'rejected', reason, priority: 'sheddable' })
-          admission.emit({ type: 'stale', priority: 'sheddable' })
-        }
-        sendStored(res, headers, stored, admission, open ? 'database unavailable' : 'overloaded')
+      if (reason) {
+        admission.emit({ type: 'rejected', reason, priority: 'sheddable' })
+        admission.emit({ type: 'stale', priority: 'sheddable' })
       }
-      o.observe('GET', stored.route, status, (performance.now() - started) / 1000)
+      sendStored(res, headers, stored, admission, open ? 'database unavailable' : 'overloaded')
+      o.observe('GET', stored.route, 200, (performance.now() - started) / 1000)
     }
     const limiter = admission.ipLimiter
     if (!limiter) return answer(undefined)
@@ -121,18 +114,30 @@ function knownRefusals(o: EdgeOptions): (req: IncomingMessage, res: ServerRespon
       if (decision && admission.limiter.refusal(route.priority)) return false
     }
     if (!decision) return false
-    const started = performance.now()
-    admission.emit({ type: 'rate_limited', scope })
-    const error = rateLimitRefusal(scope, decision)
-    const headers: OutgoingHttpHeaders = {
-      'x-request-id': o.requestId(req),
-      ...rateLimitHeaders(decision),
-      'retry-after': retryAfter(error),
-    }
-    send(res, error.status, headers, PROBLEM_TYPE, refusalBody(error, url))
-    o.observe(req.method ?? 'GET', route.route, error.status, (performance.now() - started) / 1000)
+    sendRateLimited(o, req, res, scope, decision, route.route, performance.now())
     return true
   }
+}
+
+/** The 429 of a refused decision, with the headers fastify's hooks send and counted as they count it. */
+function sendRateLimited(
+  o: EdgeOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  scope: RateLimitScope,
+  decision: RateDecision,
+  route: string,
+  started: number,
+): void {
+  o.admission.emit({ type: 'rate_limited', scope })
+  const error = rateLimitRefusal(scope, decision)
+  const headers: OutgoingHttpHeaders = {
+    'x-request-id': o.requestId(req),
+    ...rateLimitHeaders(decision),
+    'retry-after': retryAfter(error),
+  }
+  send(res, error.status, headers, PROBLEM_TYPE, refusalBody(error, req.url ?? '/'))
+  o.observe(req.method ?? 'GET', route, error.status, (performance.now() - started) / 1000)
 }
 
 function sendStored(
