@@ -83,4 +83,78 @@ describe('batched order placement (server database)', needsServerDatabase, () =>
     assert.equal(wallet.json().balance, 180_000)
     await t.invariants()
   })
+
+  test('orders to pay later join the batches: pending, no wallet touched, no paid event', async () => {
+    const p = await t.createProduct({ price: 900, stock: 1_000 })
+    for (let u = 300; u < 310; u++) await t.charge(u, 50_000)
+    const stats = batcherFor(t.runtime.db)!.stats
+    const before = { ...stats }
+    // Users 310-319 have no wallet at all: paying later needs none.
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const userId = 300 + (i % 20)
+        const payment = userId >= 310 || i % 2 ? 'LATER' : 'POINTS'
+        return t.call('POST', '/api/v1/orders', {
+          token: await t.token(userId),
+          body: { userId, items: [{ productId: p.id, quantity: 1 }], payment },
+        })
+      }),
+    )
+    assert.deepEqual(
+      answers.map((r) => r.statusCode),
+      answers.map(() => 201),
+    )
+    assert.equal(stats.placed - before.placed + (stats.handedBack - before.handedBack), 40)
+    assert.ok(stats.batches - before.batches < stats.placed - before.placed, 'orders shared transactions')
+    const db = t.runtime.db
+    const later = answers.map((r) => r.json()).filter((o) => o.status === 'PENDING_PAYMENT')
+    assert.equal(later.length, 30)
+    for (const order of later) {
+      assert.equal(order.expiresAt, new Date(t.clock.now() + 10 * 60_000).toISOString())
+      const row = await db
+        .selectFrom('orders')
+        .selectAll()
+        .where('id', '=', order.id)
+        .executeTakeFirstOrThrow()
+      assert.equal(row.status, 'PENDING_PAYMENT')
+      assert.equal(row.paid_at, null)
+      assert.equal(Number(row.expires_at), t.clock.now() + 10 * 60_000)
+      const payments = await db
+        .selectFrom('point_transactions')
+        .select('id')
+        .where('order_id', '=', order.id)
+        .execute()
+      assert.equal(payments.length, 0)
+      const events = await db
+        .selectFrom('outbox')
+        .select('type')
+        .where('aggregate_id', '=', order.id)
+        .execute()
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['order.placed'],
+      )
+    }
+    // Only the orders paid now moved a wallet: 5 users paid for 10 orders between them.
+    for (let u = 300; u < 310; u++) {
+      const wallet = await t.call('GET', `/api/v1/points/users/${u}`, { token: await t.token(u) })
+      const paidNow = answers.map((r) => r.json()).filter((o) => o.userId === u && o.status === 'PAID')
+      assert.equal(wallet.json().balance, 50_000 - 900 * paidNow.length)
+    }
+    // A batch-written pending order is paid like any other.
+    const first = later.find((o) => o.userId >= 310)!
+    const refused = await t.call('POST', `/api/v1/orders/${first.id}/payment`, {
+      token: await t.token(first.userId),
+      body: {},
+    })
+    assert.equal(refused.json().code, 'INSUFFICIENT_POINTS', 'users 310+ have no points to pay with')
+    const payable = later.find((o) => o.userId < 310)!
+    const ok = await t.call('POST', `/api/v1/orders/${payable.id}/payment`, {
+      token: await t.token(payable.userId),
+      body: {},
+    })
+    assert.equal(ok.statusCode, 200)
+    assert.equal(ok.json().status, 'PAID')
+    await t.invariants()
+  })
 })

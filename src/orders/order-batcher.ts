@@ -15,10 +15,12 @@ import {
 import { Combiner } from '../platform/tasks/index.js'
 import { eventPayload, type Order, toOrder } from './order-view.js'
 
-/** An order the batcher may place: paid with points at once, no coupon. */
+/** An order the batcher may place: no coupon, paid with points at once or later. */
 export interface BatchableOrder {
   userId: number
   items: { productId: number; quantity: number }[]
+  /** Set for an order to pay later: when it expires unpaid. Unset: paid with points now. */
+  expiresAt?: number
 }
 
 interface Pending {
@@ -46,10 +48,11 @@ const MAX_BATCH = 64
 const MAX_CONCURRENT = 2
 
 /**
- * Places point-paid orders on a server database in batches: orders that arrive in the same turn of
+ * Places orders without a coupon on a server database in batches: orders that arrive in the same turn of
  * the event loop are written by one transaction of about ten statements (one multi-row insert per
  * table, one wallet update, one conditional stock update per product) instead of ten statements
- * each. On a hot product every order queues for one row lock, and the database's CPU per
+ * each. Orders to pay later join the same batches: they take stock and write the same rows, less
+the wallet's. On a hot product every order queues for one row lock, and the database's CPU per
  * statement is what limits a sale (docs/benchmarks.md, production mode), so this is where
  * throughput comes from.
  *
@@ -127,15 +130,20 @@ async function writeBatch(trx: Db, batch: Pending[]): Promise<(Order | undefined
   const { rows: products } = await sql<{ id: number; name: string; price: number; stock: number }>`
     select id, name, price, stock from products where id in (${sql.join(productIds)})`.execute(trx)
   const product = new Map(products.map((p) => [Number(p.id), p]))
-  const userIds = [...new Set(batch.map((p) => p.input.userId))].sort((a, b) => a - b)
-  const { rows: wallets } = await sql<{ user_id: number; balance: number }>`
+  // Only the wallets of orders paid now are locked; an order to pay later does not touch its wallet.
+  const userIds = [...new Set(batch.filter(paysNow).map((p) => p.input.userId))].sort((a, b) => a - b)
+  const { rows: wallets } =
+    userIds.length > 0
+      ? await sql<{ user_id: number; balance: number }>`
     select user_id, balance from point_wallets where user_id in (${sql.join(userIds)})
     order by user_id for update`.execute(trx)
+      : { rows: [] }
   const balance = new Map(wallets.map((w) => [Number(w.user_id), Number(w.balance)]))
   const shelf = new Map(products.map((p) => [Number(p.id), Number(p.stock)]))
 
   // Decide, in arrival order, which orders fit the shelf and the (locked) wallets.
-  const chosen: { pending: Pending; lines: Line[]; total: number; balanceAfter: number }[] = []
+  const chosen: { pending: Pending; lines: Line[]; total: number; payNow: boolean; balanceAfter: number }[] =
+    []
   const decided: (number | undefined)[] = []
   for (const pending of batch) {
     if (lost.has(pending)) {
@@ -148,19 +156,20 @@ async function writeBatch(trx: Db, batch: Pending[]): Promise<(Order | undefined
       return p && { productId: i.productId, name: p.name, unitPrice: Number(p.price), quantity: i.quantity }
     })
     const total = lines.reduce((sum, l) => sum + (l ? l.unitPrice * l.quantity : 0), 0)
-    const has = balance.get(userId)
+    const payNow = paysNow(pending)
+    const has = payNow ? balance.get(userId) : 0
     const fits =
       lines.every((l) => l && (shelf.get(l.productId) ?? 0) >= l.quantity) &&
       has !== undefined &&
-      has >= total
+      (!payNow || has >= total)
     if (!fits) {
       decided.push(undefined)
       continue
     }
     for (const l of lines as Line[]) shelf.set(l.productId, shelf.get(l.productId)! - l.quantity)
-    balance.set(userId, has - total)
+    if (payNow) balance.set(userId, has! - total)
     decided.push(chosen.length)
-    chosen.push({ pending, lines: lines as Line[], total, balanceAfter: has - total })
+    chosen.push({ pending, lines: lines as Line[], total, payNow, balanceAfter: payNow ? has! - total : 0 })
   }
   // Orders the batch leaves to the single path give up their claims: it claims them again.
   const unplaced = batch.filter((p, i) => p.receipt && !lost.has(p) && decided[i] === undefined)
@@ -172,38 +181,40 @@ async function writeBatch(trx: Db, batch: Pending[]): Promise<(Order | undefined
   if (chosen.length === 0) return decided.map(() => undefined)
 
   const now = Math.max(...chosen.map((c) => c.pending.now))
-  const paidUsers = [...new Set(chosen.map((c) => c.pending.input.userId))]
-  const newBalance = sql.join(
-    paidUsers.map((u) => sql`when ${u} then ${balance.get(u)!}`),
-    sql` `,
-  )
-  await sql`update point_wallets set balance = case user_id ${newBalance} end, updated_at = ${now}
-    where user_id in (${sql.join(paidUsers)})`.execute(trx)
+  const paid = chosen.filter((c) => c.payNow)
+  const paidUsers = [...new Set(paid.map((c) => c.pending.input.userId))]
+  if (paidUsers.length > 0) {
+    const newBalance = sql.join(
+      paidUsers.map((u) => sql`when ${u} then ${balance.get(u)!}`),
+      sql` `,
+    )
+    await sql`update point_wallets set balance = case user_id ${newBalance} end, updated_at = ${now}
+      where user_id in (${sql.join(paidUsers)})`.execute(trx)
+  }
 
-  const orderRows = chosen.map(
-    (c) =>
-      sql`(${c.pending.input.userId}, 'PAID', ${c.total}, 0, ${c.total}, ${null}, ${now}, ${now}, ${null}, ${null}, ${now})`,
+  const rows = chosen.map((c) => ({
+    user_id: c.pending.input.userId,
+    status: c.payNow ? ('PAID' as const) : ('PENDING_PAYMENT' as const),
+    total_amount: c.total,
+    discount_amount: 0,
+    pay_amount: c.total,
+    user_coupon_id: null,
+    created_at: now,
+    paid_at: c.payNow ? now : null,
+    expires_at: c.payNow ? null : c.pending.input.expiresAt!,
+    cancelled_at: null,
+    updated_at: now,
+  }))
+  const orderRows = rows.map(
+    (r) =>
+      sql`(${r.user_id}, ${r.status}, ${r.total_amount}, 0, ${r.pay_amount}, ${null}, ${now}, ${r.paid_at}, ${r.expires_at}, ${null}, ${now})`,
   )
   const inserted = await sql`insert into orders (user_id, status, total_amount, discount_amount, pay_amount,
       user_coupon_id, created_at, paid_at, expires_at, cancelled_at, updated_at)
     values ${sql.join(orderRows)}`.execute(trx)
   const firstId = insertedId(inserted)
   const orders = chosen.map((c, i) => {
-    const id = firstId + i
-    const row = {
-      id,
-      user_id: c.pending.input.userId,
-      status: 'PAID' as const,
-      total_amount: c.total,
-      discount_amount: 0,
-      pay_amount: c.total,
-      user_coupon_id: null,
-      created_at: now,
-      paid_at: now,
-      expires_at: null,
-      cancelled_at: null,
-      updated_at: now,
-    }
+    const row = { ...rows[i]!, id: firstId + i }
     const items = c.lines.map((l) => ({
       product_id: l.productId,
       name: l.name,
@@ -221,15 +232,21 @@ async function writeBatch(trx: Db, batch: Pending[]): Promise<(Order | undefined
   )
   await sql`insert into order_items (order_id, product_id, name, unit_price, quantity, amount)
     values ${sql.join(itemRows)}`.execute(trx)
-  const paymentRows = chosen.map(
-    (c, i) =>
-      sql`(${c.pending.input.userId}, 'PAYMENT', ${-c.total}, ${c.balanceAfter}, ${orders[i]!.order.id}, ${now})`,
+  const paymentRows = chosen.flatMap((c, i) =>
+    c.payNow
+      ? [
+          sql`(${c.pending.input.userId}, 'PAYMENT', ${-c.total}, ${c.balanceAfter}, ${orders[i]!.order.id}, ${now})`,
+        ]
+      : [],
   )
-  await sql`insert into point_transactions (user_id, type, amount, balance_after, order_id, created_at)
-    values ${sql.join(paymentRows)}`.execute(trx)
-  const events: NewEvent[] = orders.flatMap(({ order }) => [
+  if (paymentRows.length > 0)
+    await sql`insert into point_transactions (user_id, type, amount, balance_after, order_id, created_at)
+      values ${sql.join(paymentRows)}`.execute(trx)
+  const events: NewEvent[] = orders.flatMap(({ order }, i) => [
     { type: 'order.placed' as const, aggregateId: order.id, payload: eventPayload(order) },
-    { type: 'order.paid' as const, aggregateId: order.id, payload: eventPayload(order) },
+    ...(chosen[i]!.payNow
+      ? [{ type: 'order.paid' as const, aggregateId: order.id, payload: eventPayload(order) }]
+      : []),
   ])
   await appendEvents(trx, now, events)
   // The answers under the receipts, in one statement.
@@ -249,6 +266,8 @@ async function writeBatch(trx: Db, batch: Pending[]): Promise<(Order | undefined
   }
   return decided.map((i) => (i === undefined ? undefined : orders[i]!.order))
 }
+
+const paysNow = (p: Pending): boolean => p.input.expiresAt === undefined
 
 interface Line {
   productId: number

@@ -51,12 +51,13 @@ export async function placeOrder(
 
   // Sold-out products are refused here, before the order takes a database connection.
   const admission = await acceleratorsFor(deps.db).gate.admit(input.items)
-  const batcher = payNow && input.userCouponId === undefined ? batcherFor(deps.db) : undefined
+  const batcher = input.userCouponId === undefined ? batcherFor(deps.db) : undefined
+  const expiresAt = payNow ? undefined : now + deps.paymentTtlSeconds * 1000
   let order: Order
   try {
     order =
-      (await batcher?.place(input, now, receipt)) ??
-      (await transact(deps.db, (trx, unit) => writeOrder(trx, unit, deps, input, now, payNow, receipt)))
+      (await batcher?.place({ userId: input.userId, items: input.items, expiresAt }, now, receipt)) ??
+      (await transact(deps.db, (trx, unit) => writeOrder(trx, unit, input, now, expiresAt, receipt)))
   } catch (error) {
     const short = error instanceof AppError && error.code === 'INSUFFICIENT_STOCK' ? shortOf(error) : []
     await admission.undo(short)
@@ -71,12 +72,13 @@ const shortOf = (error: AppError): number[] => (error.extra['products'] as numbe
 async function writeOrder(
   trx: Db,
   unit: Unit,
-  deps: PlaceOrderDeps,
   input: PlaceOrderInput,
   now: number,
-  payNow: boolean,
+  /** Set for an order to pay later; unset, it is paid with points now. */
+  expiresAt: number | undefined,
   receipt: Receipt<Order> | undefined,
 ): Promise<Order> {
+  const payNow = expiresAt === undefined
   // The receipt first: a second request with this key waits here, and stops, before any other write.
   await claimReceipt(trx, receipt)
   const ids = input.items.map((i) => i.productId)
@@ -114,7 +116,7 @@ async function writeOrder(
     user_coupon_id: input.userCouponId ?? null,
     created_at: now,
     paid_at: payNow ? now : null,
-    expires_at: payNow ? null : now + deps.paymentTtlSeconds * 1000,
+    expires_at: expiresAt ?? null,
     cancelled_at: null,
     updated_at: now,
   }
