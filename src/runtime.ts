@@ -15,7 +15,7 @@ import { databaseProbe, outboxProbe } from './http/health.js'
 import { purgeExpiredIdempotencyKeys, useKeyBatching } from './http/idempotency.js'
 import type { App } from './http/types.js'
 import { Metrics, OpsSampler, registerDependencyGauges } from './observability/index.js'
-import { expireOverdueOrders, OrderBatcher, useOrderBatching } from './orders/index.js'
+import { expireOverdueOrders, OrderBatcher, useOrderBatching, usePaymentBatching } from './orders/index.js'
 import { InProcessBus, OutboxRelay } from './outbox/index.js'
 import { type Clock, DAY, systemClock } from './platform/clock/index.js'
 import { connectDatabase, type Db } from './platform/db/index.js'
@@ -69,8 +69,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const prepare = opts.prepare !== false
   if (prepare) await handle.migrate()
   const { db } = handle
-  if (config.orders.batching && handle.dialect === 'mysql' && (await OrderBatcher.supported(db))) {
-    useOrderBatching(db)
+  if (config.orders.batching && handle.dialect === 'mysql') {
+    if (await OrderBatcher.supported(db)) useOrderBatching(db)
+    usePaymentBatching(db)
   }
   // SQLite writes in-process and commits in groups already; a server database pays a commit per key.
   if (handle.dialect === 'mysql') useKeyBatching(db)

@@ -7,12 +7,11 @@ import {
   completeReceipts,
   type Db,
   insertedId,
-  isDeadlock,
   type Receipt,
   releaseReceipts,
-  transact,
 } from '../platform/db/index.js'
 import { Combiner } from '../platform/tasks/index.js'
+import { type BatchStats, HandBack, runBatch } from './batch-run.js'
 import { eventPayload, type Order, toOrder } from './order-view.js'
 
 /** An order the batcher may place: no coupon, paid with points at once or later. */
@@ -28,14 +27,6 @@ interface Pending {
   now: number
   receipt: Receipt<Order> | undefined
 }
-
-/**
- * The batch gave up before committing (its stock update found the shelf emptier than its snapshot,
- * a deadlock, a lost connection): nothing of it happened, so every order goes the single path.
- * An error at or after COMMIT is not wrapped: the batch may have committed, and placing its orders
- * again would place them twice, so those callers get the error.
- */
-class HandBack extends Error {}
 
 const MAX_BATCH = 64
 /**
@@ -65,7 +56,7 @@ the wallet's. On a hot product every order queues for one row lock, and the data
  */
 export class OrderBatcher {
   /** Counts since start: transactions run, orders they placed, orders handed back to the single path. */
-  readonly stats = { batches: 0, placed: 0, handedBack: 0 }
+  readonly stats: BatchStats = { batches: 0, placed: 0, handedBack: 0 }
   private readonly orders = new Combiner<Pending, Order | undefined>((batch) => this.run(batch), {
     maxBatch: MAX_BATCH,
     maxConcurrent: MAX_CONCURRENT,
@@ -87,29 +78,13 @@ export class OrderBatcher {
     return this.orders.add({ input, now, receipt })
   }
 
-  private async run(batch: Pending[]): Promise<(Order | undefined)[]> {
-    try {
-      const placed = await transact(this.db, async (trx, unit) => {
-        const result = await writeBatch(trx, batch).catch((error) => {
-          // A deadlock victim is rolled back whole: transact runs the batch again (up to 3 times).
-          if (error instanceof HandBack || isDeadlock(error)) throw error
-          throw new HandBack(String(error), { cause: error })
-        })
-        const touched = [...new Set(batch.flatMap((p) => p.input.items.map((i) => i.productId)))]
-        unit.afterCommit(() => acceleratorsFor(unit.root).reads.changed(touched))
-        return result
-      })
-      this.stats.batches++
-      for (const order of placed) {
-        if (order) this.stats.placed++
-        else this.stats.handedBack++
-      }
-      return placed
-    } catch (error) {
-      if (!(error instanceof HandBack || isDeadlock(error))) throw error
-      this.stats.handedBack += batch.length
-      return batch.map(() => undefined)
-    }
+  private run(batch: Pending[]): Promise<(Order | undefined)[]> {
+    return runBatch(this.db, this.stats, batch, async (trx, unit) => {
+      const result = await writeBatch(trx, batch)
+      const touched = [...new Set(batch.flatMap((p) => p.input.items.map((i) => i.productId)))]
+      unit.afterCommit(() => acceleratorsFor(unit.root).reads.changed(touched))
+      return result
+    })
   }
 }
 

@@ -12,6 +12,7 @@ import {
 import { AppError } from '../platform/errors/index.js'
 import { debitForOrder } from '../points/index.js'
 import { eventPayload, loadItems, type Order, toOrder } from './order-view.js'
+import { paymentBatcherFor } from './payment-batcher.js'
 import { findVisibleOrder } from './queries.js'
 import { endOrder, isOverdue } from './release.js'
 
@@ -29,6 +30,11 @@ export async function payOrder(
   receipt?: Receipt<Order>,
 ): Promise<Order> {
   const now = deps.clock.now()
+  const batched = await paymentBatcherFor(deps.db)?.pay(principal, orderId, now, receipt)
+  if (batched) {
+    deps.onCommitted?.()
+    return batched
+  }
   const outcome = await transact(deps.db, async (trx, unit) => {
     await claimReceipt(trx, receipt)
     const order = await findVisibleOrder(trx, principal, orderId)
