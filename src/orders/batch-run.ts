@@ -1,4 +1,12 @@
-import { type Db, isDeadlock, transact, type Unit } from '../platform/db/index.js'
+import { sql } from 'kysely'
+import {
+  claimReceipts,
+  type Db,
+  isDeadlock,
+  type Receipt,
+  transact,
+  type Unit,
+} from '../platform/db/index.js'
 
 /**
  * A batch gave up before committing (a row moved since its snapshot, a lost connection): nothing
@@ -44,4 +52,44 @@ export async function runBatch<T, R>(
     stats.handedBack += batch.length
     return batch.map(() => undefined)
   }
+}
+
+/**
+ * Claims the receipts (idempotency keys) of a batch's keyed items in one statement. Returns the
+ * items whose key another request holds: they waited for it here, and go the single path, which
+ * answers them as that request was answered.
+ */
+export async function claimBatchReceipts<T extends { receipt: Receipt<never> | undefined }>(
+  trx: Db,
+  batch: T[],
+): Promise<Set<T>> {
+  const keyed = batch.filter((p) => p.receipt)
+  if (keyed.length === 0) return new Set()
+  const held = await claimReceipts(
+    trx,
+    keyed.map((p) => p.receipt!),
+  )
+  return new Set(keyed.filter((_, i) => !held[i]))
+}
+
+/** Locks the wallets of these users (`FOR UPDATE`, in id order, like the single path): balance by user. */
+export async function lockWallets(trx: Db, userIds: number[]): Promise<Map<number, number>> {
+  const ids = [...new Set(userIds)].sort((a, b) => a - b)
+  if (ids.length === 0) return new Map()
+  const { rows } = await sql<{ user_id: number; balance: number }>`
+    select user_id, balance from point_wallets where user_id in (${sql.join(ids)})
+    order by user_id for update`.execute(trx)
+  return new Map(rows.map((w) => [Number(w.user_id), Number(w.balance)]))
+}
+
+/** Writes the decided balances of these (locked) wallets in one statement. */
+export async function setBalances(trx: Db, balance: Map<number, number>, userIds: number[], now: number) {
+  const ids = [...new Set(userIds)]
+  if (ids.length === 0) return
+  const cases = sql.join(
+    ids.map((u) => sql`when ${u} then ${balance.get(u)!}`),
+    sql` `,
+  )
+  await sql`update point_wallets set balance = case user_id ${cases} end, updated_at = ${now}
+    where user_id in (${sql.join(ids)})`.execute(trx)
 }

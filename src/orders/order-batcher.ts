@@ -3,7 +3,6 @@ import { acceleratorsFor } from '../catalog/index.js'
 import { appendEvents, type NewEvent } from '../outbox/index.js'
 import {
   affected,
-  claimReceipts,
   completeReceipts,
   type Db,
   insertedId,
@@ -11,7 +10,14 @@ import {
   releaseReceipts,
 } from '../platform/db/index.js'
 import { Combiner } from '../platform/tasks/index.js'
-import { type BatchStats, HandBack, runBatch } from './batch-run.js'
+import {
+  type BatchStats,
+  claimBatchReceipts,
+  HandBack,
+  lockWallets,
+  runBatch,
+  setBalances,
+} from './batch-run.js'
 import { eventPayload, type Order, toOrder } from './order-view.js'
 
 /** An order the batcher may place: no coupon, paid with points at once or later. */
@@ -90,30 +96,17 @@ export class OrderBatcher {
 
 /** Writes the orders of a batch that can be placed; `undefined` for the others (placed alone). */
 async function writeBatch(trx: Db, batch: Pending[]): Promise<(Order | undefined)[]> {
-  // Receipts (idempotency keys) first, in one statement: an order whose key another request holds
-  // waits for it here, then goes the single path, which answers it as that request was answered.
-  const keyed = batch.filter((p) => p.receipt)
-  const held =
-    keyed.length > 0
-      ? await claimReceipts(
-          trx,
-          keyed.map((p) => p.receipt!),
-        )
-      : []
-  const lost = new Set(keyed.filter((_, i) => !held[i]))
+  // Receipts (idempotency keys) first, in one statement.
+  const lost = await claimBatchReceipts(trx, batch)
   const productIds = [...new Set(batch.flatMap((p) => p.input.items.map((i) => i.productId)))]
   const { rows: products } = await sql<{ id: number; name: string; price: number; stock: number }>`
     select id, name, price, stock from products where id in (${sql.join(productIds)})`.execute(trx)
   const product = new Map(products.map((p) => [Number(p.id), p]))
   // Only the wallets of orders paid now are locked; an order to pay later does not touch its wallet.
-  const userIds = [...new Set(batch.filter(paysNow).map((p) => p.input.userId))].sort((a, b) => a - b)
-  const { rows: wallets } =
-    userIds.length > 0
-      ? await sql<{ user_id: number; balance: number }>`
-    select user_id, balance from point_wallets where user_id in (${sql.join(userIds)})
-    order by user_id for update`.execute(trx)
-      : { rows: [] }
-  const balance = new Map(wallets.map((w) => [Number(w.user_id), Number(w.balance)]))
+  const balance = await lockWallets(
+    trx,
+    batch.filter(paysNow).map((p) => p.input.userId),
+  )
   const shelf = new Map(products.map((p) => [Number(p.id), Number(p.stock)]))
 
   // Decide, in arrival order, which orders fit the shelf and the (locked) wallets.
@@ -156,16 +149,12 @@ async function writeBatch(trx: Db, batch: Pending[]): Promise<(Order | undefined
   if (chosen.length === 0) return decided.map(() => undefined)
 
   const now = Math.max(...chosen.map((c) => c.pending.now))
-  const paid = chosen.filter((c) => c.payNow)
-  const paidUsers = [...new Set(paid.map((c) => c.pending.input.userId))]
-  if (paidUsers.length > 0) {
-    const newBalance = sql.join(
-      paidUsers.map((u) => sql`when ${u} then ${balance.get(u)!}`),
-      sql` `,
-    )
-    await sql`update point_wallets set balance = case user_id ${newBalance} end, updated_at = ${now}
-      where user_id in (${sql.join(paidUsers)})`.execute(trx)
-  }
+  await setBalances(
+    trx,
+    balance,
+    chosen.filter((c) => c.payNow).map((c) => c.pending.input.userId),
+    now,
+  )
 
   const rows = chosen.map((c) => ({
     user_id: c.pending.input.userId,

@@ -3,7 +3,6 @@ import { canSee, type Principal } from '../auth/index.js'
 import { appendEvents } from '../outbox/index.js'
 import {
   affected,
-  claimReceipts,
   completeReceipts,
   type Db,
   type OrderRow,
@@ -11,7 +10,14 @@ import {
   releaseReceipts,
 } from '../platform/db/index.js'
 import { Combiner } from '../platform/tasks/index.js'
-import { type BatchStats, HandBack, runBatch } from './batch-run.js'
+import {
+  type BatchStats,
+  claimBatchReceipts,
+  HandBack,
+  lockWallets,
+  runBatch,
+  setBalances,
+} from './batch-run.js'
 import { eventPayload, loadItems, type Order, toOrder } from './order-view.js'
 import { isOverdue } from './release.js'
 
@@ -58,17 +64,8 @@ export class PaymentBatcher {
 }
 
 async function writePayments(trx: Db, batch: Pending[]): Promise<(Order | undefined)[]> {
-  // Receipts first, as on the single path: a payment whose key another request holds waits here,
-  // then goes the single path, which answers it as that request was answered.
-  const keyed = batch.filter((p) => p.receipt)
-  const held =
-    keyed.length > 0
-      ? await claimReceipts(
-          trx,
-          keyed.map((p) => p.receipt!),
-        )
-      : []
-  const lost = new Set(keyed.filter((_, i) => !held[i]))
+  // Receipts first, as on the single path.
+  const lost = await claimBatchReceipts(trx, batch)
 
   // Orders before wallets, like the single path (its conditional update locks the order first).
   const orderIds = [...new Set(batch.map((p) => p.orderId))].sort((a, b) => a - b)
@@ -86,16 +83,10 @@ async function writePayments(trx: Db, batch: Pending[]): Promise<(Order | undefi
       Number(order.pay_amount) > 0
     return payable ? order : undefined
   })
-  const userIds = [...new Set(candidates.flatMap((o) => (o ? [Number(o.user_id)] : [])))].sort(
-    (a, b) => a - b,
+  const balance = await lockWallets(
+    trx,
+    candidates.flatMap((o) => (o ? [Number(o.user_id)] : [])),
   )
-  const { rows: wallets } =
-    userIds.length > 0
-      ? await sql<{ user_id: number; balance: number }>`
-    select user_id, balance from point_wallets where user_id in (${sql.join(userIds)})
-    order by user_id for update`.execute(trx)
-      : { rows: [] }
-  const balance = new Map(wallets.map((w) => [Number(w.user_id), Number(w.balance)]))
 
   // Decide in arrival order; an order named twice in one batch is paid once, the other goes alone.
   const chosen: { index: number; order: OrderRow; balanceAfter: number }[] = []
@@ -126,13 +117,12 @@ async function writePayments(trx: Db, batch: Pending[]): Promise<(Order | undefi
   // The rows are locked: a mismatch means the snapshot is wrong, and nothing of it may commit.
   if (affected(moved) !== ids.length) throw new HandBack('orders moved since the snapshot')
 
-  const paidUsers = [...new Set(chosen.map((c) => Number(c.order.user_id)))]
-  const newBalance = sql.join(
-    paidUsers.map((u) => sql`when ${u} then ${balance.get(u)!}`),
-    sql` `,
+  await setBalances(
+    trx,
+    balance,
+    chosen.map((c) => Number(c.order.user_id)),
+    now,
   )
-  await sql`update point_wallets set balance = case user_id ${newBalance} end, updated_at = ${now}
-    where user_id in (${sql.join(paidUsers)})`.execute(trx)
   const history = chosen.map(
     (c) =>
       sql`(${Number(c.order.user_id)}, 'PAYMENT', ${-Number(c.order.pay_amount)}, ${c.balanceAfter}, ${Number(c.order.id)}, ${now})`,
