@@ -101,4 +101,29 @@ describe('batched payments (server database)', needsServerDatabase, () => {
     assert.equal(wallet.json().balance, 5_000)
     await t.invariants()
   })
+
+  test('hammer: 30 pending orders of one wallet paid at once, points for 12: exactly 12 paid', async () => {
+    const p = await t.createProduct({ price: 700, stock: 100 })
+    await t.charge(440, 12 * 700 + 699)
+    const orders = []
+    for (let i = 0; i < 30; i++) orders.push(await orderLater(440, p.id))
+    // Each order is also paid a second time at once, under another key.
+    const answers = await Promise.all(orders.flatMap((o) => [pay(440, o.id), pay(440, o.id)]))
+    const codes = answers.map((r) => (r.statusCode === 200 ? 'PAID' : r.json().code))
+    assert.equal(codes.filter((c) => c === 'PAID').length, 12)
+    assert.ok(
+      codes.every((c) => ['PAID', 'INSUFFICIENT_POINTS', 'ORDER_NOT_PAYABLE'].includes(c)),
+      codes.join(),
+    )
+    const wallet = await t.call('GET', '/api/v1/points/users/440', { token: await t.token(440) })
+    assert.equal(wallet.json().balance, 699)
+    const paidRows = await t.runtime.db
+      .selectFrom('orders')
+      .select('id')
+      .where('user_id', '=', 440)
+      .where('status', '=', 'PAID')
+      .execute()
+    assert.equal(paidRows.length, 12)
+    await t.invariants()
+  })
 })
