@@ -45,13 +45,13 @@ const MAX_BATCH = 64
 const MAX_CONCURRENT = 2
 
 /**
- * Places orders without a coupon on a server database in batches: orders that arrive in the same turn of
- * the event loop are written by one transaction of about ten statements (one multi-row insert per
- * table, one wallet update, one conditional stock update per product) instead of ten statements
- * each. Orders to pay later join the same batches: they take stock and write the same rows, less
-the wallet's. On a hot product every order queues for one row lock, and the database's CPU per
- * statement is what limits a sale (docs/benchmarks.md, production mode), so this is where
- * throughput comes from.
+ * Places orders without a coupon on a server database in batches: orders that arrive in the same
+ * turn of the event loop are written by one transaction of about ten statements (one multi-row
+ * insert per table, one wallet update, one conditional stock update per product) instead of ten
+ * statements each. Orders to pay later join the same batches: they take stock and write the same
+ * rows, less the wallet's. On a hot product every order queues for one row lock, and the
+ * database's CPU per statement is what limits a sale (docs/benchmarks.md, production mode), so this
+ * is where throughput comes from.
  *
  * Correctness stays with the database: wallets are locked (`FOR UPDATE`, in id order, like the
  * single path) before balances are decided, and stock is taken with one conditional decrement per
