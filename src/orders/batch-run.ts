@@ -16,6 +16,16 @@ import {
  */
 export class HandBack extends Error {}
 
+/**
+ * Up to 64 items per transaction, and two transactions in flight per instance. Batches of a hot
+ * product queue for its row lock anyway; more of them only wait inside the database (burning its
+ * CPU on lock waits) while later items could have joined a bigger batch. Measured side by side
+ * (npm run bench:production, docs/benchmarks.md): with 4 in flight, pool size decided throughput
+ * (pool 4: 3,130/s, pool 24: 1,775/s); with 2, every pool size gave 2,000-2,140/s on a busier
+ * machine, so the pool no longer has to be tuned for the sale.
+ */
+export const batchLimits = { maxBatch: 64, maxConcurrent: 2 } as const
+
 /** Counts since start: transactions run, items they wrote, items handed back to the single path. */
 export interface BatchStats {
   batches: number

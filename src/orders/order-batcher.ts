@@ -12,6 +12,7 @@ import {
 import { Combiner } from '../platform/tasks/index.js'
 import {
   type BatchStats,
+  batchLimits,
   claimBatchReceipts,
   HandBack,
   lockWallets,
@@ -34,16 +35,6 @@ interface Pending {
   receipt: Receipt<Order> | undefined
 }
 
-const MAX_BATCH = 64
-/**
- * Batches in flight per instance. Batches of a hot product queue for its row lock anyway; more of
- * them only wait inside the database (burning its CPU on lock waits) while later orders could have
- * joined a bigger batch. Measured side by side (npm run bench:production, docs/benchmarks.md):
- * with 4, pool size decided throughput (pool 4: 3,130/s, pool 24: 1,775/s); with 2, every pool size
- * gave 2,000-2,140/s on a busier machine, so the pool no longer has to be tuned for the sale.
- */
-const MAX_CONCURRENT = 2
-
 /**
  * Places orders without a coupon on a server database in batches: orders that arrive in the same
  * turn of the event loop are written by one transaction of about ten statements (one multi-row
@@ -63,10 +54,7 @@ const MAX_CONCURRENT = 2
 export class OrderBatcher {
   /** Counts since start: transactions run, orders they placed, orders handed back to the single path. */
   readonly stats: BatchStats = { batches: 0, placed: 0, handedBack: 0 }
-  private readonly orders = new Combiner<Pending, Order | undefined>((batch) => this.run(batch), {
-    maxBatch: MAX_BATCH,
-    maxConcurrent: MAX_CONCURRENT,
-  })
+  private readonly orders = new Combiner<Pending, Order | undefined>((batch) => this.run(batch), batchLimits)
 
   constructor(private readonly db: Db) {}
 

@@ -12,6 +12,7 @@ import {
 import { Combiner } from '../platform/tasks/index.js'
 import {
   type BatchStats,
+  batchLimits,
   claimBatchReceipts,
   HandBack,
   lockWallets,
@@ -27,10 +28,6 @@ interface Pending {
   now: number
   receipt: Receipt<Order> | undefined
 }
-
-/** As for orders (order-batcher.ts): two in flight, while the next batch gathers. */
-const MAX_BATCH = 64
-const MAX_CONCURRENT = 2
 
 /**
  * Pays pending orders on a server database in batches: payments that arrive in the same turn of
@@ -48,7 +45,7 @@ export class PaymentBatcher {
   readonly stats: BatchStats = { batches: 0, placed: 0, handedBack: 0 }
   private readonly payments = new Combiner<Pending, Order | undefined>(
     (batch) => runBatch(this.db, this.stats, batch, (trx) => writePayments(trx, batch)),
-    { maxBatch: MAX_BATCH, maxConcurrent: MAX_CONCURRENT },
+    batchLimits,
   )
 
   constructor(private readonly db: Db) {}
