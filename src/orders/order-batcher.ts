@@ -113,19 +113,17 @@ async function writeBatch(trx: Db, batch: Pending[]): Promise<(Order | undefined
     })
     const total = lines.reduce((sum, l) => sum + (l ? l.unitPrice * l.quantity : 0), 0)
     const payNow = paysNow(pending)
-    const has = payNow ? balance.get(userId) : 0
-    const fits =
-      lines.every((l) => l && (shelf.get(l.productId) ?? 0) >= l.quantity) &&
-      has !== undefined &&
-      (!payNow || has >= total)
+    // What the wallet keeps after paying now (no wallet: nothing to pay with); unused when paying later.
+    const balanceAfter = payNow ? (balance.get(userId) ?? Number.NEGATIVE_INFINITY) - total : 0
+    const fits = lines.every((l) => l && (shelf.get(l.productId) ?? 0) >= l.quantity) && balanceAfter >= 0
     if (!fits) {
       decided.push(undefined)
       continue
     }
     for (const l of lines as Line[]) shelf.set(l.productId, shelf.get(l.productId)! - l.quantity)
-    if (payNow) balance.set(userId, has! - total)
+    if (payNow) balance.set(userId, balanceAfter)
     decided.push(chosen.length)
-    chosen.push({ pending, lines: lines as Line[], total, payNow, balanceAfter: payNow ? has! - total : 0 })
+    chosen.push({ pending, lines: lines as Line[], total, payNow, balanceAfter })
   }
   // Orders the batch leaves to the single path give up their claims: it claims them again.
   const unplaced = batch.filter((p, i) => p.receipt && !lost.has(p) && decided[i] === undefined)
