@@ -15,7 +15,13 @@ import { databaseProbe, outboxProbe } from './http/health.js'
 import { purgeExpiredIdempotencyKeys, useKeyBatching } from './http/idempotency.js'
 import type { App } from './http/types.js'
 import { Metrics, OpsSampler, registerDependencyGauges } from './observability/index.js'
-import { expireOverdueOrders, OrderBatcher, useOrderBatching, usePaymentBatching } from './orders/index.js'
+import {
+  expireOverdueOrders,
+  OrderBatcher,
+  useCancelBatching,
+  useOrderBatching,
+  usePaymentBatching,
+} from './orders/index.js'
 import { InProcessBus, OutboxRelay } from './outbox/index.js'
 import { type Clock, DAY, systemClock } from './platform/clock/index.js'
 import { connectDatabase, type Db } from './platform/db/index.js'
@@ -72,6 +78,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   if (config.orders.batching && handle.dialect === 'mysql') {
     if (await OrderBatcher.supported(db)) useOrderBatching(db)
     usePaymentBatching(db)
+    useCancelBatching(db)
   }
   // SQLite writes in-process and commits in groups already; a server database pays a commit per key.
   if (handle.dialect === 'mysql') useKeyBatching(db)

@@ -34,7 +34,7 @@ export interface Config {
     paymentTtlSeconds: number
     maxQuantityPerLine: number
     sweepIntervalSeconds: number
-    /** Write concurrent orders and payments in shared transactions on a server database (order-batcher.ts, payment-batcher.ts). */
+    /** Write concurrent orders, payments and cancels in shared transactions on a server database (order-batcher.ts, payment-batcher.ts, cancel-batcher.ts). */
     batching: boolean
   }
   ranking: { maxStalenessSeconds: number }

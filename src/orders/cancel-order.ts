@@ -7,6 +7,7 @@ import {
   transact,
 } from '../platform/db/index.js'
 import { AppError } from '../platform/errors/index.js'
+import { cancelBatcherFor } from './cancel-batcher.js'
 import type { Order } from './order-view.js'
 import type { OrderCommandDeps } from './pay-order.js'
 import { findVisibleOrder } from './queries.js'
@@ -24,6 +25,11 @@ export async function cancelOrder(
   receipt?: Receipt<Order>,
 ): Promise<Order> {
   const now = deps.clock.now()
+  const batched = await cancelBatcherFor(deps.db)?.run(principal, orderId, now, receipt)
+  if (batched) {
+    deps.onCommitted?.()
+    return batched
+  }
   const outcome = await transact(deps.db, async (trx, unit) => {
     await claimReceipt(trx, receipt)
     const order = await findVisibleOrder(trx, principal, orderId)

@@ -30,7 +30,7 @@ export async function payOrder(
   receipt?: Receipt<Order>,
 ): Promise<Order> {
   const now = deps.clock.now()
-  const batched = await paymentBatcherFor(deps.db)?.pay(principal, orderId, now, receipt)
+  const batched = await paymentBatcherFor(deps.db)?.run(principal, orderId, now, receipt)
   if (batched) {
     deps.onCommitted?.()
     return batched
