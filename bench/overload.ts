@@ -122,6 +122,8 @@ async function run(
     slo: SLO,
     data: on.data,
     users: on.users,
+    // The generator stands in for the load balancer, which stamps when each request reached it.
+    stampRequestStart: true,
     onSecond: (live) => {
       cpu[live.elapsedSec] = sampleCpu(on.target.pid)
     },

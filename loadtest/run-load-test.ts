@@ -36,6 +36,8 @@ export interface LoadTestPlan {
   arrivals?: ArrivalProcess
   random?: () => number
   onSecond?: (live: LiveSample) => void
+  /** Send `X-Request-Start` as a load balancer would (engine option of the same name). */
+  stampRequestStart?: boolean
   /** Recorded in the JSON as given. */
   options?: Record<string, unknown>
 }
@@ -75,6 +77,7 @@ export async function runLoadTest(plan: LoadTestPlan): Promise<RunResult> {
       ...(plan.random ? { random: plan.random } : {}),
       ...(plan.arrivals ? { arrivals: plan.arrivals } : {}),
       ...(plan.onSecond ? { onSecond: plan.onSecond } : {}),
+      ...(plan.stampRequestStart ? { stampRequestStart: true } : {}),
     })
   } finally {
     // Requests still open after the drain end here, counted as failures, before the books close.

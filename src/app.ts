@@ -8,7 +8,13 @@ import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import apiReference from '@scalar/fastify-api-reference'
 import Fastify, { type FastifyServerFactory, type FastifyServerOptions, LogController } from 'fastify'
-import { type Admission, registerAdmission, registerClientLimit, withEdge } from './admission/index.js'
+import {
+  type Admission,
+  registerAdmission,
+  registerClientLimit,
+  requestArrival,
+  withEdge,
+} from './admission/index.js'
 import { authRoutes, type TokenVerifier } from './auth/index.js'
 import { catalogRoutes } from './catalog/index.js'
 import type { Config } from './config/index.js'
@@ -64,6 +70,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const trust = trustedProxies(config.http.trustProxy)
   // The edge answers the catalog reads admission refuses before fastify sees them (edge.ts).
   const admission = deps.admission
+  // When a request reached the load balancer, if one we trust stamped it (request-start.ts).
+  const arrival =
+    admission && requestArrival(admission.config.requestStart && trust, () => admission.clock.now())
   const serverFactory: FastifyServerFactory | undefined = admission?.config.edge
     ? (handler, options) =>
         serveWith(
@@ -73,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
               clientIp: clientIpOf(trust),
               requestId: requestIdFrom,
               verifier: deps.verifier,
+              arrival,
               observe: (method, route, status, seconds) =>
                 deps.metrics.observeRequest(method, route, status, seconds),
             },
@@ -169,7 +179,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   declareIdempotencyHeader(app)
   requireDecimalIntegers(app)
   registerAliases(app, { sunset: config.aliasSunset, metrics: deps.metrics, clock })
-  if (deps.admission) registerClientLimit(app, deps.admission)
+  if (deps.admission) registerClientLimit(app, deps.admission, arrival)
   registerAuth(app, deps.verifier)
   deps.metrics.business.watch(app)
   deps.ops?.watch(app)

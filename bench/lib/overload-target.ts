@@ -45,6 +45,8 @@ export async function startTarget(
     FLOODGATE_ADMISSION: admission ? 'on' : 'off',
     RATE_LIMIT_USER_RATE: '10',
     RATE_LIMIT_IP_RATE: '0',
+    // The generator is the load balancer here (it stamps X-Request-Start): trusted, as one would be.
+    TRUST_PROXY: '127.0.0.0/8',
     ...extraEnv,
   }
   if (mode === 'embedded') {

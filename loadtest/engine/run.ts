@@ -46,6 +46,11 @@ export interface EngineOptions {
   arrivals?: ArrivalProcess
   random?: () => number
   onSecond?: (live: LiveSample) => void
+  /**
+   * Stamp each request `X-Request-Start: t=<epoch ms>` as it is sent, as a load balancer in front of
+   * the server would (the server believes it only from a proxy it trusts).
+   */
+  stampRequestStart?: boolean
 }
 
 interface Arrival {
@@ -106,6 +111,7 @@ export function runEngine(opts: EngineOptions): Promise<void> {
         headers['content-type'] = 'application/json'
       }
       if (request.idempotent) headers['idempotency-key'] = `lt-${runId}-${++sequence}`
+      if (opts.stampRequestStart) headers['x-request-start'] = `t=${Date.now()}`
       const out: OutgoingRequest = {
         method: request.method,
         path: request.path,

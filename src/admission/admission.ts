@@ -9,7 +9,7 @@ import type { Clock } from '../platform/clock/index.js'
 import { CircuitBreaker } from './circuit-breaker.js'
 import { ConcurrencyLimiter } from './concurrency-limiter.js'
 import { EventLoopBrake, type EventLoopReading } from './event-loop-brake.js'
-import type { AdmissionEvent, AdmissionListener } from './events.js'
+import type { AdmissionEvent, AdmissionListener, RejectReason } from './events.js'
 import { GradientLimit, type GradientLimitOptions } from './gradient-limit.js'
 import type { PriorityClass } from './priority.js'
 import { LocalRateLimiter, type RateLimiter } from './rate-limiter.js'
@@ -80,6 +80,18 @@ export class Admission {
     this.stale = new StaleStore(now)
     this.userLimiter = limiter('user')
     this.ipLimiter = limiter('ip')
+  }
+
+  /**
+   * Why a request that arrived at `arrival` (at the load balancer: request-start.ts) is refused
+   * before anything else runs: checkout that already waited out its deadline, anything else that
+   * waited longer than admission's own queue would have let it (`queueTimeoutMs`). A request seen
+   * the moment it arrives has waited nothing, so without a balancer's stamp this never refuses.
+   */
+  waitedTooLong(priority: PriorityClass, arrival: number, now = this.clock.now()): RejectReason | undefined {
+    const waited = now - arrival
+    if (priority === 'critical') return waited >= this.config.deadlineMs ? 'deadline' : undefined
+    return waited >= this.config.queueTimeoutMs ? 'queue_timeout' : undefined
   }
 
   /** Listeners hear every rejection, dequeue and rate-limit decision (metrics subscribe here). */

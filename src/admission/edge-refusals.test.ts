@@ -11,6 +11,7 @@ import { Admission } from './admission.js'
 import { withEdge } from './edge.js'
 import type { AdmissionEvent } from './events.js'
 import { registerAdmission, registerClientLimit } from './hooks.js'
+import { requestArrival } from './request-start.js'
 
 const SECRET = 'edge-refusals-test-secret-0123456789abcdef'
 
@@ -19,7 +20,8 @@ const SECRET = 'edge-refusals-test-secret-0123456789abcdef'
  * hooks, limits and clock. Whatever the edge answers must be what the twin's fastify hooks answer.
  */
 describe('the edge refuses clients over their rate limit before fastify', () => {
-  const clock = new ManualClock(1_000_000)
+  // An epoch of today's order: the balancer's stamps (request-start.ts) are told apart by magnitude.
+  const clock = new ManualClock(Date.UTC(2026, 11, 1))
   let reading = { utilization: 0, lagMs: 0 }
   const config = loadConfig({
     RATE_LIMIT_IP_RATE: '1',
@@ -38,6 +40,11 @@ describe('the edge refuses clients over their rate limit before fastify', () => 
   async function start(withTheEdge: boolean) {
     const admission = new Admission({ config, clock, eventLoop: () => reading, random: () => 0 })
     const verifier = createTokenVerifier({ secret: SECRET }, () => clock.now())
+    // Every peer is the trusted balancer here: its X-Request-Start says when a request arrived.
+    const arrival = requestArrival(
+      () => true,
+      () => clock.now(),
+    )
     const serverFactory: FastifyServerFactory = (handler) =>
       http.createServer(
         withTheEdge
@@ -48,6 +55,7 @@ describe('the edge refuses clients over their rate limit before fastify', () => 
                 clientIp: (req: IncomingMessage) => req.socket.remoteAddress ?? '',
                 requestId: () => 'edge-id',
                 observe: (method, route, status) => observed.push(`${method} ${route} ${status}`),
+                arrival,
               },
               handler,
             )
@@ -60,7 +68,7 @@ describe('the edge refuses clients over their rate limit before fastify', () => 
       ran[withTheEdge ? 'edge' : 'twin']++
     })
     if (withTheEdge) admission.on((event) => events.push(event))
-    registerClientLimit(app, admission)
+    registerClientLimit(app, admission, arrival)
     registerAuth(app, verifier)
     registerAdmission(app, admission)
     const ok = async () => ({ ok: true })
@@ -190,5 +198,35 @@ describe('the edge refuses clients over their rate limit before fastify', () => 
     const { edge: e, twin: t } = await both('/api/v1/mine', bearer(customer))
     assert.deepEqual([e.status, t.status], [503, 503])
     assert.equal(JSON.parse(e.body).code, 'OVERLOADED')
+  })
+
+  test('a request that waited too long behind the balancer gets, from the edge, the 503 fastify would give', async () => {
+    const stamped = (agoMs: number, init: RequestInit = {}) => ({
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), 'x-request-start': `t=${clock.now() - agoMs}` },
+    })
+    const post = { ...bearer(customer), method: 'POST', body: '{}' }
+    const cases: [string, RequestInit, number, string | undefined][] = [
+      // Checkout may have waited up to its deadline (2 s); anything else up to the queue timeout (250 ms).
+      ['/api/v1/orders', stamped(2_000, post), 503, 'deadline'],
+      ['/api/v1/orders', stamped(1_900, post), 200, undefined],
+      ['/api/v1/mine', stamped(250, bearer(customer)), 503, 'queue_timeout'],
+      ['/api/v1/things', stamped(249), 200, undefined],
+      ['/api/v1/things', stamped(5_000), 503, 'queue_timeout'],
+    ]
+    for (const [path, init, status, reason] of cases) {
+      const { edge: e, twin: t } = await both(path, init)
+      assert.deepEqual(e, t, `${init.method ?? 'GET'} ${path}: the edge's answer is the twin's`)
+      assert.equal(e.status, status, `${init.method ?? 'GET'} ${path}`)
+      if (reason) {
+        const problem = JSON.parse(e.body)
+        assert.deepEqual([problem.code, problem.reason], ['OVERLOADED', reason])
+        assert.equal(e.headers['retry-after'], '1')
+      }
+    }
+    assert.equal(ran.edge, 2, 'the refusals never reached fastify')
+    assert.deepEqual(observed, ['POST /api/v1/orders 503', 'GET /api/v1/mine 503', 'GET /api/v1/things 503'])
+    const rejected = events.flatMap((e) => (e.type === 'rejected' ? [`${e.priority} ${e.reason}`] : []))
+    assert.deepEqual(rejected, ['critical deadline', 'sheddable queue_timeout', 'sheddable queue_timeout'])
   })
 })

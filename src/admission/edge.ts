@@ -16,6 +16,9 @@
  *    `knownRefusal`): by IP on a public route or without a token, as step 1 limits those; by user
  *    on a private route when the token was verified before (`TokenVerifier.remembered`) and
  *    admission would not refuse the request first (step 3 checks that before the user's limit).
+ *  - a request that waited too long in front of this process (`Admission.waitedTooLong`, by the
+ *    load balancer's stamp: request-start.ts): its route's last good answer if it has one, as
+ *    above, else the 503 fastify's first hook would send.
  * Anything else goes to fastify untouched: unknown paths, aliases, admins, tokens not seen yet. The
  * edge decides before it counts anything, so a request it passes on has been counted nowhere. Its
  * answers are not logged one by one (a log line would cost as much as the answer); the metrics
@@ -28,7 +31,7 @@ import { bearerToken } from '../http/auth-hook.js'
 import type { Admission } from './admission.js'
 import type { RateLimitScope } from './events.js'
 import type { RateDecision } from './rate-limiter.js'
-import { rateLimitHeaders, rateLimitRefusal, refusalBody, retryAfter } from './refusal.js'
+import { overloaded, rateLimitHeaders, rateLimitRefusal, refusalBody, retryAfter } from './refusal.js'
 import { ageOf, type Stored } from './stale.js'
 
 /** What fastify sends for `reply.type('application/problem+json')` with a string body. */
@@ -46,13 +49,17 @@ export interface EdgeOptions {
   observe: (method: string, route: string, status: number, seconds: number) => void
   /** Tokens verified before; without it, the edge refuses no user by their limit. */
   verifier?: Pick<TokenVerifier, 'remembered'>
+  /** When the request arrived (request-start.ts); without it, now: nobody waited. */
+  arrival?: (req: IncomingMessage) => number
 }
 
 /** Wraps fastify's handler: the edge answers what it can, fastify the rest. */
 export function withEdge(o: EdgeOptions, next: Handler): Handler {
   const { admission } = o
   const refuseKnown = knownRefusals(o)
+  const refuseLate = lateRefusals(o)
   return (req, res) => {
+    if (refuseLate(req, res)) return
     const stored = req.method === 'GET' ? admission.stale.get(req.url ?? '') : undefined
     const open = stored?.edge && admission.database.state === 'open'
     const reason = stored?.edge && !open ? admission.limiter.refusal('sheddable') : undefined
@@ -81,6 +88,44 @@ export function withEdge(o: EdgeOptions, next: Handler): Handler {
     if (!(taken instanceof Promise)) return answer(taken)
     // A limiter that failed counted nothing: fastify takes the request as if the edge were not there.
     taken.then(answer, () => next(req, res))
+  }
+}
+
+/**
+ * The door (hooks.ts, `registerClientLimit`) before fastify: a request that waited too long gets
+ * the stale answer or the 503 fastify's first hook would give it. Returns false, having sent
+ * nothing, for a fresh request (all of them without a balancer's stamp) and any it leaves to fastify.
+ */
+function lateRefusals(o: EdgeOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const { admission, arrival } = o
+  if (!arrival) return () => false
+  // Nothing waits less than this and is refused: a fresh request costs one header look-up.
+  const shortest = Math.min(admission.config.queueTimeoutMs, admission.config.deadlineMs)
+  return (req, res) => {
+    const now = admission.clock.now()
+    const at = arrival(req)
+    if (now - at < shortest) return false
+    const url = req.url ?? '/'
+    const route = url.startsWith('/api/') ? admission.routeTable.find(req.method ?? 'GET', url) : undefined
+    if (!route || route.alias) return false
+    const reason = admission.waitedTooLong(route.priority, at, now)
+    if (!reason) return false
+    const started = performance.now()
+    const stored = req.method === 'GET' ? admission.stale.get(url) : undefined
+    if (stored && !stored.edge) return false
+    admission.emit({ type: 'rejected', reason, priority: route.priority })
+    const headers: OutgoingHttpHeaders = { 'x-request-id': o.requestId(req) }
+    if (stored) {
+      admission.emit({ type: 'stale', priority: route.priority })
+      sendStored(res, headers, stored, admission, 'overloaded')
+      o.observe('GET', route.route, 200, (performance.now() - started) / 1000)
+      return true
+    }
+    const error = overloaded[reason]
+    headers['retry-after'] = retryAfter(error)
+    send(res, error.status, headers, PROBLEM_TYPE, refusalBody(error, url))
+    o.observe(req.method ?? 'GET', route.route, error.status, (performance.now() - started) / 1000)
+    return true
   }
 }
 

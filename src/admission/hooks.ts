@@ -8,6 +8,7 @@
  * Refusals are answered directly (429 RATE_LIMITED / 503 OVERLOADED with Retry-After), without
  * throwing, so a refusal costs a fraction of a served request.
  */
+import type { IncomingMessage } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { toAppError } from '../http/problem.js'
 import { addRouteHook } from '../http/route-hooks.js'
@@ -18,7 +19,7 @@ import type { Ticket } from './concurrency-limiter.js'
 import { type RateLimitScope, Rejection, type RejectReason } from './events.js'
 import { defaultPriority, type PriorityClass } from './priority.js'
 import type { RateDecision, RateLimiter } from './rate-limiter.js'
-import { rateLimitHeaders, rateLimitRefusal, refuse } from './refusal.js'
+import { overloaded, rateLimitHeaders, rateLimitRefusal, refuse } from './refusal.js'
 import { sendStale, serveStale } from './stale.js'
 
 const kArrival = Symbol('floodgate.arrival')
@@ -43,24 +44,28 @@ export function priorityOf(route: Pick<RouteOptions, 'method' | 'config'>): Prio
   return declared ?? defaultPriority(([] as string[]).concat(route.method)[0]!)
 }
 
-/** Every refusal of one kind is the same answer: built once, not per request. */
-const overloaded = Object.fromEntries(
-  (['queue_full', 'queue_timeout', 'deadline', 'event_loop', 'limit'] as const).map((reason) => [
-    reason,
-    new AppError('OVERLOADED', `the server is at capacity (${reason}); retry after Retry-After seconds`, {
-      reason,
-      retryAfterSeconds: 1,
-    }),
-  ]),
-) as Record<RejectReason, AppError>
-
-/** Step 1: anonymous callers are limited per IP, before anything else runs. */
-export function registerClientLimit(app: FastifyInstance, admission: Admission): void {
+/**
+ * Step 0, the door: a request that already waited too long in front of this process (the load
+ * balancer's stamp says how long, request-start.ts) is refused before anything else runs. Step 1:
+ * anonymous callers are limited per IP.
+ */
+export function registerClientLimit(
+  app: FastifyInstance,
+  admission: Admission,
+  arrivalOf: (req: IncomingMessage) => number = () => admission.clock.now(),
+): void {
   app.addHook('onRoute', (route) => {
     if (!admitted(route)) return
     const isPublic = route.config?.access === 'public'
+    const priority = priorityOf(route)
     addRouteHook(route, 'onRequest', 'admission-ip', async (request: FastifyRequest, reply: FastifyReply) => {
-      request[kArrival] = admission.clock.now()
+      const arrival = arrivalOf(request.raw)
+      request[kArrival] = arrival
+      const waited = admission.waitedTooLong(priority, arrival)
+      if (waited) {
+        admission.emit({ type: 'rejected', reason: waited, priority })
+        return refuseOrStale(admission, route, priority, request, reply, waited)
+      }
       const limiter = admission.ipLimiter
       // A caller with a token on a private route is limited as its user once the token is verified.
       if (!limiter || (!isPublic && request.headers.authorization)) return
@@ -69,20 +74,28 @@ export function registerClientLimit(app: FastifyInstance, admission: Admission):
   })
 }
 
+/** A refusal; for a catalog read the server has no room for, its last good answer instead of a 503. */
+function refuseOrStale(
+  admission: Admission,
+  route: RouteOptions,
+  priority: PriorityClass,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  reason: RejectReason,
+) {
+  const served = route.config?.stale ? sendStale(request, reply, admission, 'overloaded') : undefined
+  if (served) {
+    admission.emit({ type: 'stale', priority })
+    return served
+  }
+  return refuse(reply, overloaded[reason])
+}
+
 /** Steps 3 to 5: per-user limit, concurrency admission, the last deadline check, and release. */
 export function registerAdmission(app: FastifyInstance, admission: Admission): void {
   app.addHook('onRoute', (route) => {
     if (!admitted(route)) return
     serveStale(route, admission)
-    // A catalog read the server has no room for gets its last good answer rather than a 503.
-    const refuseOrStale = (request: FastifyRequest, reply: FastifyReply, rejection: Rejection) => {
-      const served = route.config?.stale ? sendStale(request, reply, admission, 'overloaded') : undefined
-      if (served) {
-        admission.emit({ type: 'stale', priority })
-        return served
-      }
-      return refuse(reply, overloaded[rejection.reason])
-    }
     const priority = priorityOf(route)
     const facts = {
       route: route.url,
@@ -105,7 +118,8 @@ export function registerAdmission(app: FastifyInstance, admission: Admission): v
         try {
           admission.limiter.precheck(priority)
         } catch (error) {
-          if (error instanceof Rejection) return refuseOrStale(request, reply, error)
+          if (error instanceof Rejection)
+            return refuseOrStale(admission, route, priority, request, reply, error.reason)
           throw error
         }
         const refused = await limit(admission, admission.userLimiter, 'user', String(user), reply)
@@ -115,7 +129,8 @@ export function registerAdmission(app: FastifyInstance, admission: Admission): v
         const pending = admission.limiter.acquire(priority, arrival + admission.config.deadlineMs)
         request[kTicket] = pending instanceof Promise ? await pending : pending
       } catch (error) {
-        if (error instanceof Rejection) return refuseOrStale(request, reply, error)
+        if (error instanceof Rejection)
+          return refuseOrStale(admission, route, priority, request, reply, error.reason)
         throw error
       }
       // 'close' also fires when the client went away, when fastify's onResponse never runs; a write

@@ -7,7 +7,7 @@
 import type { FastifyReply } from 'fastify'
 import { problemBody } from '../http/problem.js'
 import { AppError } from '../platform/errors/index.js'
-import type { RateLimitScope } from './events.js'
+import type { RateLimitScope, RejectReason } from './events.js'
 import type { RateDecision } from './rate-limiter.js'
 
 const serialized = new WeakMap<AppError, string>()
@@ -33,6 +33,17 @@ export function refusalBody(error: AppError, url: string): string {
 }
 
 export const retryAfter = (error: AppError): string => String(error.extra['retryAfterSeconds'] ?? 1)
+
+/** Every refusal of one kind is the same answer: built once, not per request. */
+export const overloaded = Object.fromEntries(
+  (['queue_full', 'queue_timeout', 'deadline', 'event_loop', 'limit'] as const).map((reason) => [
+    reason,
+    new AppError('OVERLOADED', `the server is at capacity (${reason}); retry after Retry-After seconds`, {
+      reason,
+      retryAfterSeconds: 1,
+    }),
+  ]),
+) as Record<RejectReason, AppError>
 
 const rateLimited = new Map<string, AppError>()
 

@@ -36,6 +36,8 @@ describe('config', () => {
     assert.equal(loadConfig({}).admission.edge, true)
     assert.equal(loadConfig({ ADMISSION_EDGE: 'off' }).admission.edge, false)
     assert.throws(() => loadConfig({ ADMISSION_EDGE: 'maybe' }), /ADMISSION_EDGE/)
+    assert.equal(loadConfig({}).admission.requestStart, true)
+    assert.equal(loadConfig({ ADMISSION_REQUEST_START: 'off' }).admission.requestStart, false)
     assert.equal(loadConfig({ RATE_LIMIT_IP_RATE: '0.5' }).admission.rateLimit.ip.rate, 0.5)
     assert.throws(() => loadConfig({ FLOODGATE_ADMISSION: 'maybe' }), /FLOODGATE_ADMISSION/)
     assert.throws(

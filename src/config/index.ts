@@ -82,6 +82,8 @@ export interface AdmissionConfig {
   enabled: boolean
   /** Whether the edge answers refused catalog reads before fastify (admission/edge.ts). */
   edge: boolean
+  /** Count a request's wait from a trusted balancer's X-Request-Start stamp (request-start.ts). */
+  requestStart: boolean
   /** A request not started within this long after arriving is dropped before any work. */
   deadlineMs: number
   /** Longest wait in the queue while it drains, and for critical requests always. */
@@ -238,6 +240,7 @@ export function loadConfig(processEnv: Env = process.env, args: string[] = []): 
     admission: {
       enabled: oneOf('FLOODGATE_ADMISSION', 'on', ['on', 'off'] as const) === 'on',
       edge: oneOf('ADMISSION_EDGE', 'on', ['on', 'off'] as const) === 'on',
+      requestStart: oneOf('ADMISSION_REQUEST_START', 'on', ['on', 'off'] as const) === 'on',
       deadlineMs: int('ADMISSION_DEADLINE_MS', 2000, 10, 3_600_000),
       queueTimeoutMs: int('ADMISSION_QUEUE_TIMEOUT_MS', 250, 1, 600_000),
       queueTargetMs: int('ADMISSION_QUEUE_TARGET_MS', 5, 1, 600_000),
