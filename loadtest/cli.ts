@@ -33,7 +33,7 @@ import { makeUsers } from './users.js'
 const USAGE = `usage:
   floodgate loadtest [run] --target URL --scenario NAME|FILE [--prepare (default) | --data seed.json]
       [--scale 1] [--duration 30s] [--rate N] [--multiple N] [--connections N] [--timeout 10s]
-      [--arrivals uniform|poisson] [--seed N]
+      [--arrivals uniform|poisson] [--seed N] [--request-start]
       [--report out/report.html] [--json out/result.json] [--slo "p95<300ms,errors<1%"]
       [--secret S | JWT_SECRET | --token-file F] [--admin-token T] [--first-user 100001] [--quiet]
   floodgate loadtest seed --target URL --scenario NAME [--scale 1] [--out out/seed.json]
@@ -102,6 +102,7 @@ async function run(opts: RunOptions): Promise<number> {
     users,
     options: { ...params, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) },
     ...(opts.quiet ? {} : { onSecond: (live) => write(formatLive(live)) }),
+    ...(opts.requestStart ? { stampRequestStart: true } : {}),
   })
   if (!opts.quiet && process.stderr.isTTY) process.stderr.write('\n')
   process.stdout.write(`${summaryText(result)}\n`)

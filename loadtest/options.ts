@@ -31,6 +31,8 @@ export interface RunOptions extends CommonOptions {
   prepare: boolean
   data: string | undefined
   quiet: boolean
+  /** Stamp requests `X-Request-Start`, for a server reached without its load balancer. */
+  requestStart: boolean
 }
 
 export interface SeedCommandOptions extends CommonOptions {
@@ -126,6 +128,7 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOpti
       prepare: { type: 'boolean', default: false },
       data: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      'request-start': { type: 'boolean', default: false },
     },
   })
   if (v.prepare && v.data) throw new UsageError('give --prepare or --data <seed.json>, not both')
@@ -146,6 +149,7 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOpti
     prepare: v.data === undefined,
     data: v.data,
     quiet: v.quiet,
+    requestStart: v['request-start'],
   }
 }
 

@@ -89,6 +89,36 @@ describe('engine against a stalling server', () => {
     assert.equal(refused.failures.refused, 10)
   })
 
+  test('with stampRequestStart every request says when it was sent, as a load balancer would', async () => {
+    const stamps: (string | undefined)[] = []
+    const server = await startTinyServer((req, res) => {
+      stamps.push(req.headers['x-request-start'] as string | undefined)
+      res.end('ok')
+    })
+    servers.push(server)
+    const plan = {
+      target: server.url,
+      scenarioName: 'stamps',
+      stages: [{ durationSec: 0.2, rate: 50, users: 4 }],
+      journeys: [ping],
+      thinkMs: [0, 0] as const,
+      connections: 4,
+      timeoutMs: 5000,
+      data,
+      users,
+    }
+    const before = Date.now()
+    await runLoadTest({ ...plan, stampRequestStart: true })
+    const sent = stamps.splice(0).map((h) => Number(/^t=(\d+)$/.exec(h ?? '')?.[1]))
+    assert.equal(sent.length, 10)
+    assert.ok(
+      sent.every((ms) => ms >= before && ms <= Date.now()),
+      `stamps in ms since the epoch: ${sent.join()}`,
+    )
+    await runLoadTest(plan)
+    assert.deepEqual(stamps, Array(10).fill(undefined), 'no stamp unless asked')
+  })
+
   test('a journey step that throws stops the run with its error', async () => {
     const server = await startTinyServer((_req, res) => res.end('{}'))
     servers.push(server)
