@@ -10,7 +10,8 @@
  *    the factor it really reached is reported);
  * 4. what a refusal costs in server CPU, against a served request at capacity: refusals at C and at
  *    3x C (the spike's rate, where refusals happen; per-request costs fall as the rate rises, since
- *    more requests share each turn of the event loop and each wake-up).
+ *    more requests share each turn of the event loop and each wake-up); at 3x C also the floor, a
+ *    bare node:http server on the same core sending the same refusal to the same load.
  * The server runs on the last core, the generator on the others (`--no-pin` lifts that); the
  * embedded server is held to a quarter of its core (`--embedded-share`, lib/cpu-quota.ts), else
  * the generator could not offer it more than its capacity. `--production-share` likewise (0: none).
@@ -53,7 +54,7 @@ import {
 } from './lib/overload-analysis.js'
 import { type Mode, startTarget, type Target } from './lib/overload-target.js'
 import { type Check, fmt, writeSection } from './lib/report.js'
-import { type Placement, ROOT } from './lib/server.js'
+import { type Placement, ROOT, startBare } from './lib/server.js'
 
 const SLO = 'p95<300ms,errors<1%,shed<1%'
 const OBJECTIVE_MS = 300
@@ -267,13 +268,18 @@ async function spike(on: Loaded, c: number, factor: number, s: Settings): Promis
   return { factor, result, cpu, plan }
 }
 
-/** What a refusal costs: every client limited to one request per 1,000 s, the sale mix at `rate`. */
+/**
+ * What a refusal costs: every client limited to one request per 1,000 s, the sale mix at `rate`.
+ * With `floor`, the same load then goes to a bare node:http server on the same core that answers
+ * every request with the refusal Floodgate sent: what any Node process pays to answer at all.
+ */
 async function refusalCost(
   mode: Mode,
   rate: number,
   s: Settings,
   nodeArgs: string[] = [],
   env: Record<string, string> = {},
+  floor = false,
 ) {
   const target = await startTarget(
     mode,
@@ -288,40 +294,100 @@ async function refusalCost(
     nodeArgs,
     s.placement[mode],
   )
+  let on: Loaded
+  let cost: PlateauCost
+  let sample: Answer
   try {
     // Seeding charges every user once (an admin, not limited); that spends nobody's burst.
-    const on = await load(target)
+    on = await load(target)
     const users = Math.min(PEAK_USERS, rate + 50)
     // Each user's first request is let through (its burst of 1) and has its token checked for the
     // first time (about 150 µs of HMAC); both are spent here, before the run, so the plateau
     // measures refusals and not served requests and first checks of users arriving late.
     await warmUsers(target.url, on.users.slice(0, users))
-    const ramp = 2
-    const { result, cpu } = await run(
-      on,
-      `refusals@${rate}`,
-      [
-        { durationSec: ramp, rate: { from: rate / 2, to: rate }, users },
-        { durationSec: s.stepSec, rate, users },
-      ],
-      [0, 0],
-    )
-    const plateau = { from: ramp + 1, to: ramp + s.stepSec }
-    const seconds = secondsIn(result, plateau)
-    const answers = seconds.reduce((sum, x) => sum + x.completed, 0)
-    const refused = seconds.reduce((sum, x) => sum + x.shed, 0)
-    const serverCpu = cpuOver(cpu, plateau) ?? Number.NaN
-    const window = { fromUs: cpu[plateau.from]?.atUs ?? 0, toUs: cpu[plateau.to]?.atUs ?? Infinity }
-    return {
-      window,
-      cpuPerAnswer: serverCpu / answers,
-      kernelShare: kernelShareOver(cpu, plateau) ?? Number.NaN,
-      refusedShare: refused / Math.max(1, answers),
-      answers,
-    }
+    cost = await plateauCost(on, `refusals@${rate}`, rate, s)
+    sample = await readAnswer(target.url, on.users[0]!)
   } finally {
     await target.stop()
   }
+  if (!floor) return { ...cost, floor: undefined }
+  if (sample.status !== 429) throw new Error(`the refusal sample answered ${sample.status}, not 429`)
+  const bare = await startBare({
+    path: '/health/ready',
+    body: '{}',
+    contentType: 'application/json',
+    refusal: sample,
+    placement: s.placement[mode],
+  })
+  try {
+    const floorTarget: Target = { ...target, url: bare.url, pid: bare.pid, stop: bare.stop }
+    return { ...cost, floor: await plateauCost({ ...on, target: floorTarget }, `bare@${rate}`, rate, s) }
+  } finally {
+    await bare.stop()
+  }
+}
+
+/** The floor under a refusal, in words. */
+const floorText = (floor: PlateauCost | undefined): string =>
+  floor
+    ? `bare node:http sending the same refusal (${fmt.pct(floor.refusedShare)} of ${fmt.int(floor.answers)} answers 429): ${fmt.us(floor.cpuPerAnswer)} each (${fmt.pct(floor.kernelShare)} in the kernel)`
+    : 'no floor measured'
+
+interface PlateauCost {
+  window: { fromUs: number; toUs: number }
+  cpuPerAnswer: number
+  kernelShare: number
+  refusedShare: number
+  answers: number
+}
+
+/** The sale mix at `rate` (after a 2 s ramp): server CPU per answer over the plateau. */
+async function plateauCost(on: Loaded, name: string, rate: number, s: Settings): Promise<PlateauCost> {
+  const users = Math.min(PEAK_USERS, rate + 50)
+  const ramp = 2
+  const { result, cpu } = await run(
+    on,
+    name,
+    [
+      { durationSec: ramp, rate: { from: rate / 2, to: rate }, users },
+      { durationSec: s.stepSec, rate, users },
+    ],
+    [0, 0],
+  )
+  const plateau = { from: ramp + 1, to: ramp + s.stepSec }
+  const seconds = secondsIn(result, plateau)
+  const answers = seconds.reduce((sum, x) => sum + x.completed, 0)
+  const refused = seconds.reduce((sum, x) => sum + x.shed, 0)
+  const serverCpu = cpuOver(cpu, plateau) ?? Number.NaN
+  return {
+    window: { fromUs: cpu[plateau.from]?.atUs ?? 0, toUs: cpu[plateau.to]?.atUs ?? Infinity },
+    cpuPerAnswer: serverCpu / answers,
+    kernelShare: kernelShareOver(cpu, plateau) ?? Number.NaN,
+    refusedShare: refused / Math.max(1, answers),
+    answers,
+  }
+}
+
+interface Answer {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/**
+ * One authenticated read by `user`, as sent: its status, the headers Floodgate chose (not those
+ * node:http adds to every answer) and its body.
+ */
+async function readAnswer(url: string, user: VirtualUser): Promise<Answer> {
+  const res = await fetch(`${url}/api/v1/points/users/${user.id}`, {
+    headers: { authorization: user.authorization },
+  })
+  const headers: Record<string, string> = {}
+  for (const [name, value] of res.headers) {
+    if (!['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name))
+      headers[name] = value
+  }
+  return { status: res.status, headers, body: await res.text() }
 }
 
 /** One authenticated read per user: its token checked and remembered, its burst spent. */
@@ -500,10 +566,10 @@ async function probe(
   env: Record<string, string>,
 ): Promise<void> {
   const profiler = cpuProfiler(profile)
-  const r = await refusalCost(mode, rate, s, profiler.nodeArgs, env)
+  const r = await refusalCost(mode, rate, s, profiler.nodeArgs, env, true)
   log(
     `  ${mode} refusals at ${rate}/s: ${fmt.pct(r.refusedShare)} of ${fmt.int(r.answers)} answers refused, ` +
-      `${fmt.us(r.cpuPerAnswer)} of server CPU each (${fmt.pct(r.kernelShare)} in the kernel)`,
+      `${fmt.us(r.cpuPerAnswer)} of server CPU each (${fmt.pct(r.kernelShare)} in the kernel); ${floorText(r.floor)}`,
   )
   profiler.report(r.window, 'the plateau')
 }
@@ -528,7 +594,7 @@ async function proveMode(mode: Mode, s: Settings): Promise<ModeOutcome> {
     const beyond = await spike(on, c, s.maxFactor, s)
     await on.target.stop()
     const refusal = await refusalCost(mode, Math.round(c), s)
-    const refusalAtSpike = await refusalCost(mode, Math.round(c * s.factor), s)
+    const refusalAtSpike = await refusalCost(mode, Math.round(c * s.factor), s, [], {}, true)
     return {
       mode,
       c,
@@ -561,6 +627,9 @@ function checksFor(o: ModeOutcome): Check[] {
   const shed = p.latencyByOutcome?.shed
   const refusalShare = o.servedCpu ? o.refusal.cpuPerAnswer / o.servedCpu : Number.NaN
   const spikeRefusalShare = o.servedCpu ? o.refusalAtSpike.cpuPerAnswer / o.servedCpu : Number.NaN
+  // What any Node process pays to answer at all: the part of the target no refusal of ours can win.
+  const floorShare =
+    o.servedCpu && o.refusalAtSpike.floor ? o.refusalAtSpike.floor.cpuPerAnswer / o.servedCpu : Number.NaN
   const perf = (metric: string, measured: string, target: string, pass: boolean): Check => ({
     metric: `${o.mode}: ${metric}`,
     measured,
@@ -599,7 +668,7 @@ function checksFor(o: ModeOutcome): Check[] {
     ),
     perf(
       "CPU of a refusal at the spike's rate (3x C) vs an average served request at C",
-      `${fmt.pct(spikeRefusalShare)} (${fmt.us(o.refusalAtSpike.cpuPerAnswer)} vs ${o.servedCpu ? fmt.us(o.servedCpu) : 'n/a'}); refusals at C: ${fmt.pct(refusalShare)} (${fmt.us(o.refusal.cpuPerAnswer)})`,
+      `${fmt.pct(spikeRefusalShare)} (${fmt.us(o.refusalAtSpike.cpuPerAnswer)} vs ${o.servedCpu ? fmt.us(o.servedCpu) : 'n/a'}); refusals at C: ${fmt.pct(refusalShare)} (${fmt.us(o.refusal.cpuPerAnswer)}); bare node:http's floor at 3x C: ${fmt.pct(floorShare)} (${fmt.us(o.refusalAtSpike.floor?.cpuPerAnswer ?? Number.NaN)})`,
       '< 10%',
       spikeRefusalShare < 0.1,
     ),
@@ -654,7 +723,7 @@ function describe(o: ModeOutcome, s: Settings): string[] {
     row(o.beyond, `${s.maxFactor}x C, admission on`),
     '',
     `Highest factor reached: **${factorReached(o).toFixed(1)}x C** sent during the ${s.maxFactor}x C sale stage (${fmt.int(perSecond(o.beyond.result, o.beyond.plan.sale, 'sent'))}/s of ${fmt.int(o.c * s.maxFactor)}/s asked; the generator shares the two cores with the server${o.mode === 'production' ? ', MariaDB and Redis' : ''}).`,
-    `Refusal cost probe: every client limited to one request per 1,000 s, the sale mix at C: ${(o.refusal.refusedShare * 100).toFixed(1)}% of ${fmt.int(o.refusal.answers)} answers were 429, ${fmt.us(o.refusal.cpuPerAnswer)} of server CPU each (${fmt.pct(o.refusal.kernelShare)} of it in the kernel); at 3x C: ${(o.refusalAtSpike.refusedShare * 100).toFixed(1)}% of ${fmt.int(o.refusalAtSpike.answers)} answers were 429, ${fmt.us(o.refusalAtSpike.cpuPerAnswer)} each (${fmt.pct(o.refusalAtSpike.kernelShare)} in the kernel); a served request at capacity: ${o.servedCpu ? `${fmt.us(o.servedCpu)} (${fmt.pct(o.servedKernelShare ?? Number.NaN)} in the kernel)` : 'n/a'}.`,
+    `Refusal cost probe: every client limited to one request per 1,000 s, the sale mix at C: ${(o.refusal.refusedShare * 100).toFixed(1)}% of ${fmt.int(o.refusal.answers)} answers were 429, ${fmt.us(o.refusal.cpuPerAnswer)} of server CPU each (${fmt.pct(o.refusal.kernelShare)} of it in the kernel); at 3x C: ${(o.refusalAtSpike.refusedShare * 100).toFixed(1)}% of ${fmt.int(o.refusalAtSpike.answers)} answers were 429, ${fmt.us(o.refusalAtSpike.cpuPerAnswer)} each (${fmt.pct(o.refusalAtSpike.kernelShare)} in the kernel), then ${floorText(o.refusalAtSpike.floor)}; a served request at capacity: ${o.servedCpu ? `${fmt.us(o.servedCpu)} (${fmt.pct(o.servedKernelShare ?? Number.NaN)} in the kernel)` : 'n/a'}.`,
     `Reports: [protected](overload/${o.mode}-protected.html), [unprotected](overload/${o.mode}-unprotected.html), [side by side](overload/${o.mode}-compare.html), [${s.maxFactor}x C](overload/${o.mode}-${s.maxFactor}x.html).`,
   )
   return lines

@@ -194,19 +194,30 @@ export async function startFloodgate(opts: FloodgateOptions): Promise<ServerProc
   })
 }
 
-/** The baseline: answers `path` with exactly `body` and `contentType` (see bench/bare-server.ts). */
-export async function startBare(opts: { path: string; body: string; contentType: string }) {
+/**
+ * The baseline: answers `path` with exactly `body` and `contentType` and, given a `refusal`, every
+ * other request with it (see bench/bare-server.ts).
+ */
+export async function startBare(opts: {
+  path: string
+  body: string
+  contentType: string
+  refusal?: { status: number; headers: Record<string, string>; body: string }
+  placement?: Placement | undefined
+}) {
   const port = await freePort()
   return spawnServer({
     name: 'bare node:http',
     script: 'bench/bare-server.ts',
     port,
     readyPath: opts.path,
+    placement: opts.placement,
     env: {
       PORT: String(port),
       BARE_PATH: opts.path,
       BARE_BODY: opts.body,
       BARE_CONTENT_TYPE: opts.contentType,
+      ...(opts.refusal ? { BARE_REFUSAL: JSON.stringify(opts.refusal) } : {}),
     },
   })
 }
