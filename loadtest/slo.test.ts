@@ -64,6 +64,35 @@ describe('SLO gate', () => {
     assert.equal(fail.checks[1]!.actual, 500.223)
   })
 
+  test('stale answers count as OK everywhere but in the stale objective', () => {
+    const r = new Recorder(300)
+    for (let i = 0; i < 100; i++) {
+      r.offered(i * 10, i * 10)
+      r.completed('x.y', i * 10, i * 10 + 5, 'ok', 200, undefined, i < 3)
+    }
+    r.close()
+    const stale = r.result({ scenario: 's', target: 't', startedAt: '', durationSec: 1, options: {} })
+    assert.deepEqual([stale.totals.ok, stale.totals.goodput, stale.totals.stale], [100, 100, 3])
+    assert.deepEqual(
+      parseSlo('stale<1%').map((o) => [o.metric, o.limit, o.unit]),
+      [['stale', 1, '%']],
+    )
+    assert.throws(() => parseSlo('stale<1ms'), /percentage/)
+    const report = evaluateSlo(stale, 'p95<300ms,errors<1%,stale<5%,stale<1%')
+    assert.deepEqual(
+      report.checks.map((c) => [c.objective, c.metric === 'stale' ? c.actual : '-', c.pass]),
+      [
+        ['p95<300ms', '-', true],
+        ['errors<1%', '-', true],
+        ['stale<5%', 3, true],
+        ['stale<1%', 3, false],
+      ],
+    )
+    // A result written before stale answers were counted has none.
+    const { staleRate: _, ...older } = stale.totals
+    assert.equal(evaluateSlo({ ...stale, totals: older }, 'stale<1%').pass, true)
+  })
+
   const servers: TinyServer[] = []
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floodgate-slo-'))
   after(async () => {

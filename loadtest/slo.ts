@@ -3,6 +3,8 @@
  *
  * - latency: `p50` `p90` `p95` `p99` `p99.9` `max` `mean` with `ms` or `s` (overall, from intended start)
  * - `errors` / `shed`: percent of answered requests (errors include client-side failures)
+ * - `stale`: percent of answered requests the server answered with its last good answer
+ *   (`Floodgate-Stale`): degraded service, counted as OK by every other objective
  * - `goodput`: `goodput>400/s` (req/s answered OK within the latency objective) or `goodput>95%` (of offered)
  * - `lateness`: the generator's own send lateness p99 (`lateness<5ms`): guards the measurement itself
  * Operators: `<` `<=` `>` `>=`.
@@ -41,7 +43,7 @@ export function parseSlo(spec: string): Objective[] {
         if (unit !== 'ms' && unit !== 's') throw new Error(`SLO "${text}": latency needs ms or s`)
         return { text, metric, op, limit: unit === 's' ? value * 1000 : value, unit: 'ms' }
       }
-      if (metric === 'errors' || metric === 'shed') {
+      if (metric === 'errors' || metric === 'shed' || metric === 'stale') {
         if (unit !== '%') throw new Error(`SLO "${text}": ${metric} is a percentage, like ${metric}<1%`)
         return { text, metric, op, limit: value, unit: '%' }
       }
@@ -71,6 +73,7 @@ function actual(result: RunResult, o: Objective): number {
   const t = result.totals
   if (o.metric === 'errors') return t.errorRate * 100
   if (o.metric === 'shed') return t.shedRate * 100
+  if (o.metric === 'stale') return (t.staleRate ?? 0) * 100
   // goodput
   return o.unit === '/s' ? t.goodputRps : t.offered === 0 ? 0 : (t.goodput / t.offered) * 100
 }

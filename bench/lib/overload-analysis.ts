@@ -19,11 +19,11 @@ export const secondsIn = (result: RunResult, w: Window): SecondSample[] =>
 export function perSecond(
   result: RunResult,
   w: Window,
-  key: 'goodput' | 'ok' | 'sent' | 'completed' | 'shed',
+  key: 'goodput' | 'ok' | 'stale' | 'sent' | 'completed' | 'shed',
 ) {
   const seconds = secondsIn(result, w)
   if (seconds.length === 0) return 0
-  return seconds.reduce((sum, s) => sum + s[key], 0) / seconds.length
+  return seconds.reduce((sum, s) => sum + (s[key] ?? 0), 0) / seconds.length
 }
 
 /** Steps that are checkout: placing an order (either payment), paying for it, cancelling it. */

@@ -89,6 +89,31 @@ describe('engine against a stalling server', () => {
     assert.equal(refused.failures.refused, 10)
   })
 
+  test('an OK answer the server marks with Floodgate-Stale is counted stale, and still OK', async () => {
+    const server = await startTinyServer((_req, res, n) => {
+      if (n % 4 === 0) res.setHeader('floodgate-stale', 'overloaded')
+      res.end('ok')
+    })
+    servers.push(server)
+    const result = await runLoadTest({
+      target: server.url,
+      scenarioName: 'stale',
+      stages: [{ durationSec: 0.5, rate: 80, users: 4 }],
+      journeys: [ping],
+      thinkMs: [0, 0],
+      connections: 4,
+      timeoutMs: 5000,
+      data,
+      users,
+    })
+    assert.deepEqual([result.totals.ok, result.totals.stale, result.totals.staleRate], [40, 10, 0.25])
+    assert.equal(
+      result.timeline.reduce((sum, s) => sum + (s.stale ?? 0), 0),
+      10,
+      'the timeline counts them per second',
+    )
+  })
+
   test('with stampRequestStart every request says when it was sent, as a load balancer would', async () => {
     const stamps: (string | undefined)[] = []
     const server = await startTinyServer((req, res) => {

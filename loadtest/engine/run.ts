@@ -132,7 +132,7 @@ export function runEngine(opts: EngineOptions): Promise<void> {
         const name = `${journey.name}.${step.name}`
         if (answer.kind === 'failure')
           recorder.completed(name, arrival.intended, end, outcome, undefined, answer.failure)
-        else recorder.completed(name, arrival.intended, end, outcome, answer.status)
+        else recorder.completed(name, arrival.intended, end, outcome, answer.status, undefined, answer.stale)
         if (outcome === 'ok' && step.read && answer.kind === 'response' && answer.body) {
           try {
             step.read(JSON.parse(answer.body), ctx)

@@ -15,7 +15,13 @@ export interface OutgoingRequest {
 }
 
 export type Answer =
-  | { kind: 'response'; status: number; body: string | undefined }
+  | {
+      kind: 'response'
+      status: number
+      body: string | undefined
+      /** The server marked the answer as its last good one, not a fresh one (`Floodgate-Stale`). */
+      stale: boolean
+    }
   | { kind: 'failure'; failure: FailureKind; message: string }
 
 export interface Transport {
@@ -45,6 +51,9 @@ export function classifyFailure(error: unknown): FailureKind {
   return 'other'
 }
 
+/** Floodgate's mark on a degraded answer: served from its last good answer while overloaded. */
+const STALE_HEADER = 'floodgate-stale'
+
 export function createTransport(opts: TransportOptions): Transport {
   const url = new URL(opts.target)
   const pool = new Pool(url.origin, {
@@ -59,6 +68,7 @@ export function createTransport(opts: TransportOptions): Transport {
   return {
     send(request, done) {
       let status = 0
+      let stale = false
       let chunks: Buffer[] | undefined
       let finished = false
       const finish = (answer: Answer) => {
@@ -77,15 +87,21 @@ export function createTransport(opts: TransportOptions): Transport {
         {
           // undici 8 insists on the full handler shape, even when there is nothing to do here.
           onRequestStart() {},
-          onResponseStart(_controller, statusCode) {
+          onResponseStart(_controller, statusCode, headers) {
             status = statusCode
+            stale = headers[STALE_HEADER] !== undefined
             if (request.wantBody) chunks = []
           },
           onResponseData(_controller, chunk) {
             chunks?.push(chunk)
           },
           onResponseEnd() {
-            finish({ kind: 'response', status, body: chunks && Buffer.concat(chunks).toString('utf8') })
+            finish({
+              kind: 'response',
+              status,
+              body: chunks && Buffer.concat(chunks).toString('utf8'),
+              stale,
+            })
           },
           onResponseError(_controller, error) {
             finish({ kind: 'failure', failure: classifyFailure(error), message: error.message })

@@ -23,6 +23,7 @@ const emptySample = (t: number): SecondSample => ({
   sent: 0,
   completed: 0,
   ok: 0,
+  stale: 0,
   shed: 0,
   errors: 0,
   failures: 0,
@@ -74,7 +75,17 @@ export class Recorder {
     other: 0,
   }
   private readonly steps = new Map<string, StepStats>()
-  totals = { offered: 0, sent: 0, completed: 0, ok: 0, shed: 0, errors: 0, failures: 0, goodput: 0 }
+  totals = {
+    offered: 0,
+    sent: 0,
+    completed: 0,
+    ok: 0,
+    stale: 0,
+    shed: 0,
+    errors: 0,
+    failures: 0,
+    goodput: 0,
+  }
 
   private readonly secondLatency = new PerSecond((s, h) => {
     const sample = this.at(s)
@@ -111,7 +122,10 @@ export class Recorder {
     this.queueWait.recordMs(Math.max(0, sentMs - pickedMs))
   }
 
-  /** A request ended at `endMs` (an answer, a failure, or never sent). */
+  /**
+   * A request ended at `endMs` (an answer, a failure, or never sent); `stale`: an `ok` answer the
+   * server marked as degraded.
+   */
   completed(
     step: string,
     intendedMs: number,
@@ -119,6 +133,7 @@ export class Recorder {
     outcome: Outcome,
     status?: number,
     failure?: FailureKind,
+    stale = false,
   ): void {
     const ms = Math.max(0, endMs - intendedMs)
     const second = Math.floor(endMs / 1000)
@@ -140,6 +155,10 @@ export class Recorder {
         this.totals.ok++
         sample.ok++
         stats.ok++
+        if (stale) {
+          this.totals.stale++
+          sample.stale = (sample.stale ?? 0) + 1
+        }
         if (ms <= this.goodputObjectiveMs) {
           this.totals.goodput++
           sample.goodput++
@@ -218,6 +237,7 @@ export class Recorder {
         goodputRps: rate(t.goodput / d),
         errorRate: answered === 0 ? 0 : (t.errors + t.failures) / answered,
         shedRate: answered === 0 ? 0 : t.shed / answered,
+        staleRate: answered === 0 ? 0 : t.stale / answered,
       },
       goodputObjectiveMs: this.goodputObjectiveMs,
       latency: this.latency.summary(),

@@ -20,6 +20,8 @@ export interface SecondSample {
   /** Answers (or failures) in this second, by outcome. */
   completed: number
   ok: number
+  /** `ok` answers the server marked as degraded: its last good answer, not a fresh one. */
+  stale?: number
   shed: number
   errors: number
   failures: number
@@ -60,6 +62,8 @@ export interface RunResult {
     sent: number
     completed: number
     ok: number
+    /** `ok` answers the server marked as degraded (`Floodgate-Stale`); absent in older results. */
+    stale?: number
     shed: number
     errors: number
     failures: number
@@ -70,6 +74,8 @@ export interface RunResult {
     goodputRps: number
     errorRate: number
     shedRate: number
+    /** stale / completed; absent in older results. */
+    staleRate?: number
   }
   goodputObjectiveMs: number
   latency: LatencySummary
