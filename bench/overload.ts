@@ -423,6 +423,8 @@ interface ModeOutcome {
   capacityOff: Step[]
   servedCpu: number | undefined
   servedKernelShare: number | undefined
+  /** Where the served cost was read: the step that set C. */
+  servedAt: string
   refusal: Awaited<ReturnType<typeof refusalCost>>
   refusalAtSpike: Awaited<ReturnType<typeof refusalCost>>
   unprotected: SpikeRun
@@ -592,6 +594,10 @@ async function proveMode(mode: Mode, s: Settings): Promise<ModeOutcome> {
     const capOff = await capacity(off, s)
     const c = Math.max(capOn.best?.goodput ?? 0, capOff.best?.goodput ?? 0)
     if (c === 0) throw new Error(`${mode}: the SLO failed at the first step; lower the start rate`)
+    // A served request's cost is read at the step that set C, on whichever server held it: the
+    // cost per answer falls as the rate rises, so another step would be another denominator.
+    const atC = capOn.best?.goodput === c ? capOn.best : capOff.best!
+    const servedAt = `${capOn.best?.goodput === c ? 'protected' : 'unprotected'} server, ${fmt.int(atC.rate)}/s step`
     log(`${mode}: C = ${c.toFixed(0)} req/s`)
     const unprotected = await spike(off, c, s.factor, s)
     await off.target.stop()
@@ -605,8 +611,9 @@ async function proveMode(mode: Mode, s: Settings): Promise<ModeOutcome> {
       c,
       capacityOn: capOn.steps,
       capacityOff: capOff.steps,
-      servedCpu: capOn.best?.cpuPerAnswer,
-      servedKernelShare: capOn.best?.kernelShare,
+      servedCpu: atC.cpuPerAnswer,
+      servedKernelShare: atC.kernelShare,
+      servedAt,
       refusal,
       refusalAtSpike,
       unprotected,
@@ -728,7 +735,7 @@ function describe(o: ModeOutcome, s: Settings): string[] {
     row(o.beyond, `${s.maxFactor}x C, admission on`),
     '',
     `Highest factor reached: **${factorReached(o).toFixed(1)}x C** sent during the ${s.maxFactor}x C sale stage (${fmt.int(perSecond(o.beyond.result, o.beyond.plan.sale, 'sent'))}/s of ${fmt.int(o.c * s.maxFactor)}/s asked; the generator shares the two cores with the server${o.mode === 'production' ? ', MariaDB and Redis' : ''}).`,
-    `Refusal cost probe: every client limited to one request per 1,000 s, the sale mix at C: ${(o.refusal.refusedShare * 100).toFixed(1)}% of ${fmt.int(o.refusal.answers)} answers were 429, ${fmt.us(o.refusal.cpuPerAnswer)} of server CPU each (${fmt.pct(o.refusal.kernelShare)} of it in the kernel); at 3x C: ${(o.refusalAtSpike.refusedShare * 100).toFixed(1)}% of ${fmt.int(o.refusalAtSpike.answers)} answers were 429, ${fmt.us(o.refusalAtSpike.cpuPerAnswer)} each (${fmt.pct(o.refusalAtSpike.kernelShare)} in the kernel), then ${floorText(o.refusalAtSpike.floor)}; a served request at capacity: ${o.servedCpu ? `${fmt.us(o.servedCpu)} (${fmt.pct(o.servedKernelShare ?? Number.NaN)} in the kernel)` : 'n/a'}.`,
+    `Refusal cost probe: every client limited to one request per 1,000 s, the sale mix at C: ${(o.refusal.refusedShare * 100).toFixed(1)}% of ${fmt.int(o.refusal.answers)} answers were 429, ${fmt.us(o.refusal.cpuPerAnswer)} of server CPU each (${fmt.pct(o.refusal.kernelShare)} of it in the kernel); at 3x C: ${(o.refusalAtSpike.refusedShare * 100).toFixed(1)}% of ${fmt.int(o.refusalAtSpike.answers)} answers were 429, ${fmt.us(o.refusalAtSpike.cpuPerAnswer)} each (${fmt.pct(o.refusalAtSpike.kernelShare)} in the kernel), then ${floorText(o.refusalAtSpike.floor)}; a served request at C (${o.servedAt}): ${o.servedCpu ? `${fmt.us(o.servedCpu)} (${fmt.pct(o.servedKernelShare ?? Number.NaN)} in the kernel)` : 'n/a'}.`,
     `Reports: [protected](overload/${o.mode}-protected.html), [unprotected](overload/${o.mode}-unprotected.html), [side by side](overload/${o.mode}-compare.html), [${s.maxFactor}x C](overload/${o.mode}-${s.maxFactor}x.html).`,
   )
   return lines
