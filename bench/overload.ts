@@ -282,9 +282,11 @@ async function refusalCost(
   mode: Mode,
   rate: number,
   s: Settings,
-  nodeArgs: string[] = [],
-  env: Record<string, string> = {},
-  floor = false,
+  {
+    nodeArgs = [],
+    env = {},
+    floor = false,
+  }: { nodeArgs?: string[]; env?: Record<string, string>; floor?: boolean } = {},
 ) {
   const target = await startTarget(
     mode,
@@ -573,7 +575,7 @@ async function probe(
   env: Record<string, string>,
 ): Promise<void> {
   const profiler = cpuProfiler(profile)
-  const r = await refusalCost(mode, rate, s, profiler.nodeArgs, env, true)
+  const r = await refusalCost(mode, rate, s, { nodeArgs: profiler.nodeArgs, env, floor: true })
   log(
     `  ${mode} refusals at ${rate}/s: ${fmt.pct(r.refusedShare)} of ${fmt.int(r.answers)} answers refused, ` +
       `${fmt.us(r.cpuPerAnswer)} of server CPU each (${fmt.pct(r.kernelShare)} in the kernel); ${floorText(r.floor)}`,
@@ -605,7 +607,7 @@ async function proveMode(mode: Mode, s: Settings): Promise<ModeOutcome> {
     const beyond = await spike(on, c, s.maxFactor, s)
     await on.target.stop()
     const refusal = await refusalCost(mode, Math.round(c), s)
-    const refusalAtSpike = await refusalCost(mode, Math.round(c * s.factor), s, [], {}, true)
+    const refusalAtSpike = await refusalCost(mode, Math.round(c * s.factor), s, { floor: true })
     return {
       mode,
       c,
