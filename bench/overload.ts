@@ -54,7 +54,7 @@ import {
 } from './lib/overload-analysis.js'
 import { type Mode, startTarget, type Target } from './lib/overload-target.js'
 import { type Check, fmt, writeSection } from './lib/report.js'
-import { type Placement, ROOT, startBare } from './lib/server.js'
+import { type FixedAnswer, type Placement, ROOT, startBare } from './lib/server.js'
 
 /**
  * Capacity's SLO. C is what the server serves fresh: a step where more than 1 % of answers are the
@@ -303,7 +303,7 @@ async function refusalCost(
   )
   let on: Loaded
   let cost: PlateauCost
-  let sample: Answer
+  let sample: FixedAnswer
   try {
     // Seeding charges every user once (an admin, not limited); that spends nobody's burst.
     on = await load(target)
@@ -375,17 +375,11 @@ async function plateauCost(on: Loaded, name: string, rate: number, s: Settings):
   }
 }
 
-interface Answer {
-  status: number
-  headers: Record<string, string>
-  body: string
-}
-
 /**
  * One authenticated read by `user`, as sent: its status, the headers Floodgate chose (not those
  * node:http adds to every answer) and its body.
  */
-async function readAnswer(url: string, user: VirtualUser): Promise<Answer> {
+async function readAnswer(url: string, user: VirtualUser): Promise<FixedAnswer> {
   const res = await fetch(`${url}/api/v1/points/users/${user.id}`, {
     headers: { authorization: user.authorization },
   })

@@ -194,6 +194,13 @@ export async function startFloodgate(opts: FloodgateOptions): Promise<ServerProc
   })
 }
 
+/** One HTTP answer as a server chose it: status, its own headers, body. */
+export interface FixedAnswer {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
 /**
  * The baseline: answers `path` with exactly `body` and `contentType` and, given a `refusal`, every
  * other request with it (see bench/bare-server.ts).
@@ -202,7 +209,7 @@ export async function startBare(opts: {
   path: string
   body: string
   contentType: string
-  refusal?: { status: number; headers: Record<string, string>; body: string }
+  refusal?: FixedAnswer
   placement?: Placement | undefined
 }) {
   const port = await freePort()
