@@ -47,12 +47,13 @@ export interface ChartSpec {
 export const STANDARD_CHARTS: ChartSpec[] = [
   {
     id: 'rate',
-    title: 'Requests per second: offered vs completed vs shed',
+    title: 'Requests per second: offered vs completed vs stale vs shed',
     y: 'req/s',
     series: [
       ['offered', '#7b8494', 'offered'],
       ['completed', '#1f6feb', 'completed'],
       ['goodput', '#0a7d32', 'goodput'],
+      ['stale', '#6b9e78', 'stale'],
       ['shed', '#d97706', 'shed'],
       ['errors', '#c0262d', 'errors'],
       ['failures', '#7c3aed', 'failures'],

@@ -25,6 +25,8 @@ function sampleResult(): RunResult {
       intended + 5 + (i % 100),
       status === 200 ? 'ok' : 'shed',
       status,
+      undefined,
+      status === 200 && i % 10 === 1,
     )
   }
   r.close()
@@ -57,6 +59,12 @@ describe('HTML report', () => {
     assert.equal(data.runs[0]!.timeline.length, 4, 'answers still arrive in second 3')
     assert.match(html, /SLO PASS/)
     assert.match(html, /browse\.list/)
+    // One answer in ten was the last good one: counted in the totals and drawn per second.
+    assert.match(html, /of ok, stale \(the last good answer, Floodgate-Stale\)<\/td><td>300 \(10\.00%\)/)
+    assert.equal(
+      result.timeline.reduce((sum, s) => sum + (s.stale ?? 0), 0),
+      300,
+    )
   })
 
   test('compare prints both runs side by side with the change', () => {

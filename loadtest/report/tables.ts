@@ -41,6 +41,11 @@ export function summaryTable(r: RunResult): string {
       ['completed', n(t.completed), n(t.completedRps)],
       ['ok (expected status)', n(t.ok), n(t.ok / (r.durationSec || 1))],
       [`goodput (ok within ${r.goodputObjectiveMs} ms)`, n(t.goodput), n(t.goodputRps)],
+      [
+        'of ok, stale (the last good answer, Floodgate-Stale)',
+        `${n(t.stale ?? 0)} (${pct(t.staleRate ?? 0)})`,
+        '',
+      ],
       ['shed (429/503)', `${n(t.shed)} (${pct(t.shedRate)})`, ''],
       ['errors (unexpected status)', n(t.errors), ''],
       ['no answer (reset, refused, timeout, unsent)', n(t.failures), ''],
