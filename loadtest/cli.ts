@@ -11,6 +11,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { defaultBusyRetryPolicy } from '../web/src/busy-retry.js'
 import { runCapacity } from './capacity/index.js'
 import { formatLive } from './live.js'
 import {
@@ -33,7 +34,7 @@ import { makeUsers } from './users.js'
 const USAGE = `usage:
   floodgate loadtest [run] --target URL --scenario NAME|FILE [--prepare (default) | --data seed.json]
       [--scale 1] [--duration 30s] [--rate N] [--multiple N] [--connections N] [--timeout 10s]
-      [--arrivals uniform|poisson] [--seed N] [--request-start]
+      [--arrivals uniform|poisson] [--seed N] [--request-start] [--retry-busy]
       [--report out/report.html] [--json out/result.json] [--slo "p95<300ms,errors<1%"]
       [--secret S | JWT_SECRET | --token-file F] [--admin-token T] [--first-user 100001] [--quiet]
   floodgate loadtest seed --target URL --scenario NAME [--scale 1] [--out out/seed.json]
@@ -103,6 +104,7 @@ async function run(opts: RunOptions): Promise<number> {
     options: { ...params, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) },
     ...(opts.quiet ? {} : { onSecond: (live) => write(formatLive(live)) }),
     ...(opts.requestStart ? { stampRequestStart: true } : {}),
+    ...(opts.retryBusy ? { retryBusy: defaultBusyRetryPolicy } : {}),
   })
   if (!opts.quiet && process.stderr.isTTY) process.stderr.write('\n')
   process.stdout.write(`${summaryText(result)}\n`)
@@ -121,6 +123,7 @@ export function summaryText(r: RunResult): string {
     `goodput ${t.goodputRps}/s (ok within ${r.goodputObjectiveMs} ms)  error rate ${(t.errorRate * 100).toFixed(2)}%  shed ${(t.shedRate * 100).toFixed(2)}%`,
     `generator send lateness ms  p50 ${r.sendLateness.p50}  p99 ${r.sendLateness.p99}  max ${r.sendLateness.max}`,
   ]
+  if (t.retries) lines.push(`resent by shoppers after a refusal ${t.retries} (of the ${t.sent} sent)`)
   if (r.latencyByOutcome && t.shed > 0) {
     const { ok, shed } = r.latencyByOutcome
     lines.push(

@@ -33,6 +33,8 @@ export interface RunOptions extends CommonOptions {
   quiet: boolean
   /** Stamp requests `X-Request-Start`, for a server reached without its load balancer. */
   requestStart: boolean
+  /** Refused shoppers resend as the storefront does (Retry-After plus jitter, up to 5 attempts). */
+  retryBusy: boolean
 }
 
 export interface SeedCommandOptions extends CommonOptions {
@@ -129,6 +131,7 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOpti
       data: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       'request-start': { type: 'boolean', default: false },
+      'retry-busy': { type: 'boolean', default: false },
     },
   })
   if (v.prepare && v.data) throw new UsageError('give --prepare or --data <seed.json>, not both')
@@ -150,6 +153,7 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOpti
     data: v.data,
     quiet: v.quiet,
     requestStart: v['request-start'],
+    retryBusy: v['retry-busy'],
   }
 }
 

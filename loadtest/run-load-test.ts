@@ -2,6 +2,7 @@
  * One rehearsal, start to end: the scenario scaled, users with tokens, the engine against the
  * target, and the result with its SLO verdict. The CLI, `capacity` and the tests call this.
  */
+import type { BusyRetryPolicy } from '../web/src/busy-retry.js'
 import { type MonotonicClock, realClock } from './clock.js'
 import { type LiveSample, runEngine } from './engine/index.js'
 import { createTransport } from './http/index.js'
@@ -38,6 +39,8 @@ export interface LoadTestPlan {
   onSecond?: (live: LiveSample) => void
   /** Send `X-Request-Start` as a load balancer would (engine option of the same name). */
   stampRequestStart?: boolean
+  /** Refused shoppers come back as the storefront makes them (engine option of the same name). */
+  retryBusy?: BusyRetryPolicy
   /** Recorded in the JSON as given. */
   options?: Record<string, unknown>
 }
@@ -78,6 +81,7 @@ export async function runLoadTest(plan: LoadTestPlan): Promise<RunResult> {
       ...(plan.arrivals ? { arrivals: plan.arrivals } : {}),
       ...(plan.onSecond ? { onSecond: plan.onSecond } : {}),
       ...(plan.stampRequestStart ? { stampRequestStart: true } : {}),
+      ...(plan.retryBusy ? { retryBusy: plan.retryBusy } : {}),
     })
   } finally {
     // Requests still open after the drain end here, counted as failures, before the books close.
@@ -95,6 +99,7 @@ export async function runLoadTest(plan: LoadTestPlan): Promise<RunResult> {
       connections: plan.connections,
       timeoutMs: plan.timeoutMs,
       arrivals: plan.arrivals ?? 'uniform',
+      ...(plan.retryBusy ? { retryBusy: plan.retryBusy } : {}),
       stages,
     },
   })

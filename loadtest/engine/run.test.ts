@@ -144,6 +144,95 @@ describe('engine against a stalling server', () => {
     assert.deepEqual(stamps, Array(10).fill(undefined), 'no stamp unless asked')
   })
 
+  describe('with retryBusy, refused shoppers come back as the storefront makes them', () => {
+    const order: Journey = {
+      name: 'buy',
+      weight: 1,
+      steps: [
+        {
+          name: 'order',
+          request: () => ({ method: 'POST', path: '/orders', body: { item: 1 }, idempotent: true }),
+        },
+        { name: 'after', request: () => ({ method: 'GET', path: '/ping', anonymous: true }) },
+      ],
+    }
+    /** Each request the server saw: its Idempotency-Key (none for the GET), body and arrival. */
+    const serve = async (refuse: (key: string, seen: number) => boolean, retryAfter: string) => {
+      const seen: { key: string; body: string; at: number }[] = []
+      const server = await startTinyServer((req, res) => {
+        let body = ''
+        req.on('data', (chunk) => {
+          body += chunk
+        })
+        req.on('end', () => {
+          const key = (req.headers['idempotency-key'] as string | undefined) ?? ''
+          seen.push({ key, body, at: performance.now() })
+          if (key && refuse(key, seen.filter((s) => s.key === key).length)) {
+            res.writeHead(503, { 'retry-after': retryAfter })
+            res.end()
+          } else res.end('{}')
+        })
+      })
+      servers.push(server)
+      return { server, seen }
+    }
+    const plan = (url: string, maxAttempts: number, journey = order) => ({
+      target: url,
+      scenarioName: 'retry',
+      stages: [{ durationSec: 0.2, rate: 50, users: 4 }],
+      journeys: [journey],
+      thinkMs: [0, 0] as const,
+      connections: 4,
+      timeoutMs: 5000,
+      data,
+      users,
+      retryBusy: { maxAttempts, defaultDelayMs: 1000, jitterRatio: 0, minJitterMs: 0, maxDelayMs: 30_000 },
+    })
+
+    test('the same request, Idempotency-Key and body, is sent again; the shopper gets through', async () => {
+      const { server, seen } = await serve((_key, n) => n === 1, '0')
+      // The order alone: a second step would take some of the ten arrivals.
+      const result = await runLoadTest(plan(server.url, 5, { ...order, steps: [order.steps[0]!] }))
+      const orders = seen.filter((s) => s.key)
+      const keys = new Set(orders.map((s) => s.key))
+      assert.equal(keys.size, 10, 'ten arrivals, ten orders')
+      assert.equal(orders.length, 20, 'each sent twice, under its own key both times')
+      assert.ok(orders.every((s) => s.body === '{"item":1}'))
+      const step = result.steps.find((s) => s.name === 'buy.order')!
+      assert.deepEqual([step.ok, step.shed], [10, 10], 'every request counted')
+      assert.deepEqual(step.attempts, { count: 10, ok: 10, retries: 10 })
+      assert.equal(result.totals.retries, 10)
+      assert.equal(result.totals.sent, result.totals.offered + 10, 'a resend is no arrival')
+    })
+
+    test('Retry-After is waited out, and a shopper refused every time gives up after maxAttempts', async () => {
+      const { server, seen } = await serve(() => true, '1')
+      const result = await runLoadTest(plan(server.url, 2))
+      const step = result.steps.find((s) => s.name === 'buy.order')!
+      assert.deepEqual(step.attempts, { count: 10, ok: 0, retries: 10 })
+      assert.equal(step.shed, 20)
+      assert.equal(
+        result.steps.find((s) => s.name === 'buy.after'),
+        undefined,
+        'a refused step still ends the journey once the retries are spent',
+      )
+      for (const key of new Set(seen.map((s) => s.key))) {
+        const [first, second] = seen.filter((s) => s.key === key)
+        assert.ok(second!.at - first!.at >= 990, `resent ${(second!.at - first!.at).toFixed(0)} ms later`)
+      }
+    })
+
+    test('without it a refused step ends the journey at once, one request per attempt', async () => {
+      const { server, seen } = await serve(() => true, '0')
+      const { retryBusy: _, ...without } = plan(server.url, 5)
+      const result = await runLoadTest(without)
+      assert.equal(seen.length, 10)
+      const step = result.steps.find((s) => s.name === 'buy.order')!
+      assert.deepEqual(step.attempts, { count: 10, ok: 0, retries: 0 })
+      assert.equal(result.totals.retries, 0)
+    })
+  })
+
   test('a journey step that throws stops the run with its error', async () => {
     const server = await startTinyServer((_req, res) => res.end('{}'))
     servers.push(server)

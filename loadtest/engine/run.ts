@@ -4,9 +4,10 @@
  * that falls behind the schedule shows up as send lateness (the generator's fault), a wait for a
  * user or connection as queue wait (the server's), both inside the latency.
  */
+import { type BusyRetryPolicy, busyDelayMs, retryAfterMs } from '../../web/src/busy-retry.js'
 import type { MonotonicClock } from '../clock.js'
 import type { Answer, OutgoingRequest, Transport } from '../http/index.js'
-import type { Journey, ScenarioData, StepContext, VirtualUser } from '../journeys/index.js'
+import type { Journey, ScenarioData, Step, StepContext, VirtualUser } from '../journeys/index.js'
 import {
   type ArrivalProcess,
   createArrivals,
@@ -15,7 +16,7 @@ import {
   totalDurationSec,
 } from '../scheduler/index.js'
 import type { Outcome, Recorder, SecondSample } from '../stats/index.js'
-import { Queue } from './queue.js'
+import { MinHeap, Queue } from './queue.js'
 import { type Actor, UserPool } from './user-pool.js'
 
 export interface LiveSample {
@@ -51,6 +52,13 @@ export interface EngineOptions {
    * the server would (the server believes it only from a proxy it trusts).
    */
   stampRequestStart?: boolean
+  /**
+   * Shoppers answered 429 or 503 come back as the storefront makes them (web/src/busy-retry.ts):
+   * the same request, Idempotency-Key included, after `Retry-After` plus jitter, up to
+   * `maxAttempts` in all. Each retry is a request of its own in every count; the step's outcome
+   * for the shopper is its last answer (`StepResult.attempts`). Off: a refused step ends its journey.
+   */
+  retryBusy?: BusyRetryPolicy
 }
 
 interface Arrival {
@@ -74,6 +82,14 @@ export function runEngine(opts: EngineOptions): Promise<void> {
   let second = 0
   let finished = false
   let connections = opts.connections
+  const retryBusy = opts.retryBusy
+  /** Shoppers waiting out a Retry-After, by when they resend; then those due, waiting for a connection. */
+  const retries = new MinHeap<Actor>()
+  const dueRetries = new Queue<{ due: number; actor: Actor }>()
+  const giveUp = (actor: Actor) => {
+    if (actor.retry) recorder.attempted(actor.retry.step, 'shed', actor.retry.attempt - 1)
+    actor.retry = undefined
+  }
   const start = clock.now()
   const now = () => clock.now() - start
 
@@ -102,6 +118,14 @@ export function runEngine(opts: EngineOptions): Promise<void> {
       const journey = actor.journey
       const step = journey.steps[actor.step]!
       const ctx: StepContext = { user: actor.user, data: opts.data, state: actor.state, random }
+      const retry = actor.retry
+      actor.retry = undefined
+      const out = retry ? again(retry.request) : build(step, ctx, actor)
+      transmit(actor, journey, step, ctx, out, retry?.attempt ?? 1, arrival, at)
+    }
+
+    /** The step's request, first time round. */
+    const build = (step: Step, ctx: StepContext, actor: Actor): OutgoingRequest => {
       const request = step.request(ctx)
       const headers: Record<string, string> = {}
       if (!request.anonymous) headers['authorization'] = actor.user.authorization
@@ -112,13 +136,31 @@ export function runEngine(opts: EngineOptions): Promise<void> {
       }
       if (request.idempotent) headers['idempotency-key'] = `lt-${runId}-${++sequence}`
       if (opts.stampRequestStart) headers['x-request-start'] = `t=${Date.now()}`
-      const out: OutgoingRequest = {
+      return {
         method: request.method,
         path: request.path,
         headers,
         ...(body !== undefined ? { body } : {}),
         wantBody: step.read !== undefined,
       }
+    }
+
+    /** The same request again, as the storefront resends it: only a balancer's stamp is new. */
+    const again = (out: OutgoingRequest): OutgoingRequest =>
+      opts.stampRequestStart
+        ? { ...out, headers: { ...out.headers, 'x-request-start': `t=${Date.now()}` } }
+        : out
+
+    const transmit = (
+      actor: Actor,
+      journey: Journey,
+      step: Step,
+      ctx: StepContext,
+      out: OutgoingRequest,
+      attempt: number,
+      arrival: Arrival,
+      at: number,
+    ) => {
       const settle = (answer: Answer) => {
         const end = now()
         let outcome: Outcome
@@ -133,6 +175,26 @@ export function runEngine(opts: EngineOptions): Promise<void> {
         if (answer.kind === 'failure')
           recorder.completed(name, arrival.intended, end, outcome, undefined, answer.failure)
         else recorder.completed(name, arrival.intended, end, outcome, answer.status, undefined, answer.stale)
+        if (
+          outcome === 'shed' &&
+          retryBusy &&
+          attempt < retryBusy.maxAttempts &&
+          answer.kind === 'response'
+        ) {
+          // The shopper's browser waits as the server asked, holding no connection, then resends.
+          const delay = busyDelayMs(
+            retryAfterMs(answer.retryAfter ?? null, Date.now()),
+            attempt,
+            random,
+            retryBusy,
+          )
+          actor.retry = { request: out, attempt: attempt + 1, step: name }
+          pool.hold(actor)
+          retries.push(end + delay, actor)
+          if (!finished) dispatch(end)
+          return
+        }
+        recorder.attempted(name, outcome, attempt)
         if (outcome === 'ok' && step.read && answer.kind === 'response' && answer.body) {
           try {
             step.read(JSON.parse(answer.body), ctx)
@@ -148,7 +210,7 @@ export function runEngine(opts: EngineOptions): Promise<void> {
         if (!finished) dispatch(end)
       }
 
-      recorder.sent(arrival.picked, at)
+      recorder.sent(arrival.picked, at, attempt > 1)
       transport.send(out, (answer: Answer) => {
         try {
           settle(answer)
@@ -160,6 +222,12 @@ export function runEngine(opts: EngineOptions): Promise<void> {
     }
 
     const dispatch = (at: number) => {
+      // Retries that are due go first: their shoppers have waited already.
+      while (dueRetries.length > 0 && pool.inFlight < connections) {
+        const retry = dueRetries.shift()!
+        pool.resume(retry.actor)
+        send(retry.actor, { intended: retry.due, picked: retry.due }, at)
+      }
       while (waiting.length > 0 && pool.inFlight < connections) {
         const actor = pool.take()
         if (!actor) return
@@ -180,6 +248,8 @@ export function runEngine(opts: EngineOptions): Promise<void> {
         pool.setTarget(point.users)
         connections = Math.min(opts.connections, point.connections)
         pool.wake(t)
+        for (let due = retries.peekKey(); due !== undefined && due <= t; due = retries.peekKey())
+          dueRetries.push({ due, actor: retries.pop()! })
         while (next !== undefined && next <= t) {
           recorder.offered(next, t)
           waiting.push({ intended: next, picked: t })
@@ -200,19 +270,27 @@ export function runEngine(opts: EngineOptions): Promise<void> {
           })
           second = s
         }
+        const retrying = retries.length + dueRetries.length
         if (next === undefined) {
-          if (waiting.length === 0 && pool.inFlight === 0) return finish()
+          if (waiting.length === 0 && pool.inFlight === 0 && retrying === 0) return finish()
           if (t > totalMs + opts.drainMs) {
             // Arrivals that never found a user or connection: the customer gave up on us.
             for (let a = waiting.shift(); a; a = waiting.shift()) {
               recorder.completed('unsent', a.intended, t, 'failure', undefined, 'unsent')
             }
+            // Shoppers still waiting to retry: their step ends refused, as their last answer was.
+            for (let r = dueRetries.shift(); r; r = dueRetries.shift()) giveUp(r.actor)
+            for (let a = retries.pop(); a; a = retries.pop()) giveUp(a)
             return finish()
           }
         }
         // Behind or about to be due: yield to I/O once and come straight back. Otherwise sleep
-        // until the next arrival (timers fire up to ~1 ms late, which send lateness records).
-        const wait = next === undefined ? 5 : next - now()
+        // until the next arrival or retry (timers fire up to ~1 ms late, which send lateness records).
+        const soonest = Math.min(
+          next ?? Number.POSITIVE_INFINITY,
+          retries.peekKey() ?? Number.POSITIVE_INFINITY,
+        )
+        const wait = soonest === Number.POSITIVE_INFINITY ? 5 : soonest - now()
         if (wait < 1) setImmediate(tick)
         else setTimeout(tick, Math.min(wait, 50))
       } catch (error) {

@@ -50,3 +50,28 @@ test("a journey's next step goes before a new journey", () => {
   assert.equal(pool.take()?.user.id, 1)
   assert.equal(pool.take()?.user.id, 2)
 })
+
+test('a user held for a retry takes no arrivals, and a stand-in keeps the stage at its count', () => {
+  const pool = new UserPool(users.slice(0, 2), [0, 0], () => 0)
+  pool.setTarget(2)
+  const refused = pool.take()!
+  const other = pool.take()!
+  assert.equal(pool.take(), undefined)
+  pool.hold(refused)
+  // The held user waits for its Retry-After; arrivals find a stand-in under the same identity.
+  assert.equal(pool.active, 2)
+  assert.equal(pool.inFlight, 1)
+  const standIn = pool.take()!
+  assert.notEqual(standIn, refused)
+  assert.equal(standIn.user, refused.user)
+  assert.equal(pool.take(), undefined)
+  pool.resume(refused)
+  assert.equal(pool.inFlight, 3)
+  // One over the target now: the first user to finish leaves, and the stage is back at two.
+  pool.release(refused, 0)
+  assert.equal(pool.active, 2)
+  pool.release(other, 0)
+  pool.release(standIn, 0)
+  assert.equal(pool.active, 2)
+  assert.equal([pool.take(), pool.take(), pool.take()].filter(Boolean).length, 2)
+})

@@ -5,6 +5,7 @@
  * count, users leave as they finish a request or a think, never while ready: parking ready users
  * would leave arrivals waiting for thinkers, a wait the tool made up and would blame on the server.
  */
+import type { OutgoingRequest } from '../http/index.js'
 import type { Journey, JourneyState, VirtualUser } from '../journeys/index.js'
 import { MinHeap, Queue } from './queue.js'
 
@@ -13,6 +14,8 @@ export interface Actor {
   journey: Journey | undefined
   step: number
   state: JourneyState
+  /** The refused request this user will send again (`EngineOptions.retryBusy`), and as which attempt. */
+  retry?: { request: OutgoingRequest; attempt: number; step: string }
 }
 
 export class UserPool {
@@ -24,6 +27,10 @@ export class UserPool {
   private created = 0
   private target = 0
   private busy = 0
+  /** Users waiting to resend a refused request (`hold`): in play, but taking no arrivals. */
+  private held = 0
+  /** Stand-ins made for held users (`hold`), beyond the users created from the list. */
+  private spawned = 0
 
   constructor(
     private readonly users: readonly VirtualUser[],
@@ -31,9 +38,9 @@ export class UserPool {
     private readonly random: () => number,
   ) {}
 
-  /** Users currently in play (ready, thinking or busy). */
+  /** Users currently in play and able to take arrivals (ready, thinking or busy; not held). */
   get active(): number {
-    return this.created - this.parked.length
+    return this.created + this.spawned - this.parked.length - this.held
   }
 
   get inFlight(): number {
@@ -68,6 +75,29 @@ export class UserPool {
     const think = min + (max - min) * this.random()
     if (think <= 0) this.makeReady(actor)
     else this.thinking.push(nowMs + think, actor)
+  }
+
+  /**
+   * The user's request was refused and it waits to resend it: no longer in flight, and taking no
+   * arrivals. A stand-in takes its place, so the schedule's arrivals still find the users the stage
+   * asked for and a resend is load on top of the schedule, as a real shopper's retry is. The
+   * stand-in shares the held user's identity (a second tab) when no parked user is left.
+   */
+  hold(actor: Actor): void {
+    this.busy--
+    this.held++
+    let standIn = this.parked.pop()
+    if (!standIn) {
+      standIn = { user: actor.user, journey: undefined, step: 0, state: {} }
+      this.spawned++
+    }
+    this.makeReady(standIn)
+  }
+
+  /** A held user sends again; the pool is one over its target until someone finishes a request. */
+  resume(_actor: Actor): void {
+    this.busy++
+    this.held--
   }
 
   /** Users whose think time is over at `nowMs` become ready. */

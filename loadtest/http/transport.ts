@@ -21,6 +21,8 @@ export type Answer =
       body: string | undefined
       /** The server marked the answer as its last good one, not a fresh one (`Floodgate-Stale`). */
       stale: boolean
+      /** `Retry-After`, on a refusal (429/503) that carried one. */
+      retryAfter?: string
     }
   | { kind: 'failure'; failure: FailureKind; message: string }
 
@@ -69,6 +71,7 @@ export function createTransport(opts: TransportOptions): Transport {
     send(request, done) {
       let status = 0
       let stale = false
+      let retryAfter: string | undefined
       let chunks: Buffer[] | undefined
       let finished = false
       const finish = (answer: Answer) => {
@@ -90,6 +93,10 @@ export function createTransport(opts: TransportOptions): Transport {
           onResponseStart(_controller, statusCode, headers) {
             status = statusCode
             stale = headers[STALE_HEADER] !== undefined
+            if (statusCode === 429 || statusCode === 503) {
+              const value = headers['retry-after']
+              retryAfter = Array.isArray(value) ? value[0] : value
+            }
             if (request.wantBody) chunks = []
           },
           onResponseData(_controller, chunk) {
@@ -101,6 +108,7 @@ export function createTransport(opts: TransportOptions): Transport {
               status,
               body: chunks && Buffer.concat(chunks).toString('utf8'),
               stale,
+              ...(retryAfter !== undefined ? { retryAfter } : {}),
             })
           },
           onResponseError(_controller, error) {

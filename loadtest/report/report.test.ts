@@ -67,6 +67,33 @@ describe('HTML report', () => {
     )
   })
 
+  test('with shoppers retrying refusals, the resends and the shoppers per step are shown', () => {
+    const r = new Recorder(300)
+    // Ten shoppers order; each is refused once and gets through on the resend.
+    for (let i = 0; i < 10; i++) {
+      r.offered(i, i)
+      r.sent(i, i)
+      r.completed('buy.order', i, i + 5, 'shed', 503)
+      r.sent(i + 1000, i + 1000, true)
+      r.completed('buy.order', i + 1000, i + 1010, 'ok', 201)
+      r.attempted('buy.order', 'ok', 2)
+    }
+    r.close()
+    const result = r.result({ scenario: 's', target: 't', startedAt: 'x', durationSec: 2, options: {} })
+    assert.equal(result.totals.retries, 10)
+    const html = renderReport(result)
+    assert.match(html, /of sent, resent by shoppers after a refusal \(Retry-After\)<\/td><td>10</)
+    assert.match(
+      html,
+      /<td>buy\.order<\/td><td>10<\/td><td>10<\/td><td>0<\/td><td>0<\/td><td>10 of 10 \(10\)<\/td>/,
+    )
+    assert.doesNotMatch(
+      renderReport(sampleResult()),
+      /resent by shoppers|attempts ok/,
+      'only when there were resends',
+    )
+  })
+
   test('compare prints both runs side by side with the change', () => {
     const a = sampleResult()
     const b: RunResult = {

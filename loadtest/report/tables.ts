@@ -38,6 +38,15 @@ export function summaryTable(r: RunResult): string {
     [
       ['offered (schedule)', n(t.offered), n(t.offeredRps)],
       ['sent', n(t.sent), n(t.sent / (r.durationSec || 1))],
+      ...(t.retries
+        ? [
+            [
+              'of sent, resent by shoppers after a refusal (Retry-After)',
+              n(t.retries),
+              n(t.retries / (r.durationSec || 1)),
+            ],
+          ]
+        : []),
       ['completed', n(t.completed), n(t.completedRps)],
       ['ok (expected status)', n(t.ok), n(t.ok / (r.durationSec || 1))],
       [`goodput (ok within ${r.goodputObjectiveMs} ms)`, n(t.goodput), n(t.goodputRps)],
@@ -73,14 +82,29 @@ export function latencyTable(r: RunResult): string {
 }
 
 export function stepsTable(r: RunResult): string {
+  // With shoppers retrying refusals, requests and shoppers differ: both are shown.
+  const retried = (r.totals.retries ?? 0) > 0
   return table(
-    ['journey.step', 'ok', 'shed', 'errors', 'no answer', ...LATENCY_HEAD],
+    [
+      'journey.step',
+      'ok',
+      'shed',
+      'errors',
+      'no answer',
+      ...(retried ? ["shoppers' attempts ok (resends)"] : []),
+      ...LATENCY_HEAD,
+    ],
     r.steps.map((s) => [
       escapeHtml(s.name),
       n(s.ok),
       n(s.shed),
       n(s.errors),
       n(s.failures),
+      ...(retried && s.attempts
+        ? [`${n(s.attempts.ok)} of ${n(s.attempts.count)} (${n(s.attempts.retries)})`]
+        : retried
+          ? ['']
+          : []),
       ...latencyCells(s.latency),
     ]),
   )

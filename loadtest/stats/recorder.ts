@@ -15,6 +15,10 @@ interface StepStats {
   errors: number
   failures: number
   latency: LatencyHistogram
+  /** Shoppers' attempts at the step that ended, those whose last answer was ok, and their resends. */
+  attempts: number
+  attemptsOk: number
+  retries: number
 }
 
 const emptySample = (t: number): SecondSample => ({
@@ -85,6 +89,8 @@ export class Recorder {
     errors: 0,
     failures: 0,
     goodput: 0,
+    /** Of `sent`: requests a shopper sent again after a refusal (`EngineOptions.retryBusy`). */
+    retries: 0,
   }
 
   private readonly secondLatency = new PerSecond((s, h) => {
@@ -115,9 +121,13 @@ export class Recorder {
     this.secondLateness.record(Math.floor(pickedMs / 1000), late)
   }
 
-  /** The request left for the server at `sentMs` after waiting since `pickedMs` for a user or connection. */
-  sent(pickedMs: number, sentMs: number): void {
+  /**
+   * The request left for the server at `sentMs` after waiting since `pickedMs` for a user or
+   * connection; `retry`: a shopper sending a refused request again, which no arrival asked for.
+   */
+  sent(pickedMs: number, sentMs: number, retry = false): void {
     this.totals.sent++
+    if (retry) this.totals.retries++
     this.at(Math.floor(sentMs / 1000)).sent++
     this.queueWait.recordMs(Math.max(0, sentMs - pickedMs))
   }
@@ -184,6 +194,17 @@ export class Recorder {
     }
   }
 
+  /**
+   * A shopper's attempt at `step` ended with `outcome`, its last answer, after `requests` requests
+   * (more than one when refusals were retried). Every request was counted by `completed` already.
+   */
+  attempted(step: string, outcome: Outcome, requests: number): void {
+    const stats = this.stepStats(step)
+    stats.attempts++
+    if (outcome === 'ok') stats.attemptsOk++
+    stats.retries += requests - 1
+  }
+
   /** Gauges sampled once a second by the engine. */
   gauge(second: number, inFlight: number, users: number): void {
     const sample = this.at(second)
@@ -194,7 +215,16 @@ export class Recorder {
   private stepStats(name: string): StepStats {
     let stats = this.steps.get(name)
     if (!stats) {
-      stats = { ok: 0, shed: 0, errors: 0, failures: 0, latency: new LatencyHistogram() }
+      stats = {
+        ok: 0,
+        shed: 0,
+        errors: 0,
+        failures: 0,
+        latency: new LatencyHistogram(),
+        attempts: 0,
+        attemptsOk: 0,
+        retries: 0,
+      }
       this.steps.set(name, stats)
     }
     return stats
@@ -224,6 +254,7 @@ export class Recorder {
         errors: s.errors,
         failures: s.failures,
         latency: s.latency.summary(),
+        attempts: { count: s.attempts, ok: s.attemptsOk, retries: s.retries },
       }))
       .sort((a, b) => a.name.localeCompare(b.name))
     return {

@@ -46,6 +46,12 @@ export interface StepResult {
   errors: number
   failures: number
   latency: LatencySummary
+  /**
+   * Per shopper rather than per request: attempts at the step that ended, those whose last answer
+   * was ok, and the requests sent again after a refusal. Without retries, one request is one
+   * attempt. Absent in older results.
+   */
+  attempts?: { count: number; ok: number; retries: number }
 }
 
 export interface RunResult {
@@ -68,6 +74,8 @@ export interface RunResult {
     errors: number
     failures: number
     goodput: number
+    /** Of `sent`: requests sent again after a refusal, which no arrival asked for; absent in older results. */
+    retries?: number
     /** Requests per second over the scheduled duration. */
     offeredRps: number
     completedRps: number
