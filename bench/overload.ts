@@ -19,7 +19,10 @@
  * `--diagnose C` runs only the protected spike at 3x the given C and prints where its refusals
  * came from, per reason, class and journey step (writes nothing); with `--cpu-prof`, where the
  * server's time went; with `--warm`, after the capacity steps on the same server, as in the proof;
- * with `--warm --restart` (production mode), on a fresh server process over the warmed database.
+ * with `--warm --restart` (production mode), on a fresh server process over the warmed database;
+ * with `--retry-busy`, refused shoppers come back as the storefront makes them, and checkout is
+ * also counted per shopper (not part of the proof: on this machine the generator cannot carry the
+ * resends at 3x C; docs/benchmarks.md, "Shoppers who come back").
  */
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -39,6 +42,7 @@ import {
 } from '../loadtest/index.js'
 import { prepareData } from '../loadtest/prepare/index.js'
 import { makeUsers } from '../loadtest/users.js'
+import { type BusyRetryPolicy, defaultBusyRetryPolicy } from '../web/src/busy-retry.js'
 import { type CpuSample, sampleCpu } from './lib/cpu.js'
 import { findProfile, renderProfile, summariseProfile } from './lib/cpu-profile.js'
 import { describeEnvironment } from './lib/environment.js'
@@ -49,6 +53,7 @@ import {
   perSecond,
   recovery,
   secondsIn,
+  shopperTally,
   tally,
   type Window,
 } from './lib/overload-analysis.js'
@@ -112,6 +117,7 @@ async function run(
   stages: Stage[],
   thinkMs: [number, number],
   journeys: Journey[] = saleMix(),
+  retryBusy?: BusyRetryPolicy,
 ): Promise<{ result: RunResult; cpu: CpuSample[] }> {
   const connections = Math.max(
     ...stages.flatMap((s) => (typeof s.users === 'number' ? [s.users] : [s.users.from, s.users.to])),
@@ -130,6 +136,7 @@ async function run(
     users: on.users,
     // The generator stands in for the load balancer, which stamps when each request reached it.
     stampRequestStart: true,
+    ...(retryBusy ? { retryBusy } : {}),
     onSecond: (live) => {
       cpu[live.elapsedSec] = sampleCpu(on.target.pid)
     },
@@ -261,14 +268,29 @@ interface SpikeRun {
   plan: ReturnType<typeof spikePlan>
 }
 
-async function spike(on: Loaded, c: number, factor: number, s: Settings): Promise<SpikeRun> {
+/**
+ * The spike at `factor` x C. `retry`: refused shoppers come back as the storefront makes them
+ * (Retry-After plus jitter, up to 5 attempts), which adds their resends to the load.
+ */
+async function spike(on: Loaded, c: number, factor: number, s: Settings, retry = false): Promise<SpikeRun> {
   const plan = spikePlan(c, factor, s)
-  const label = `blackfriday at ${factor}x C (${on.target.mode}, admission ${on.target.admission ? 'on' : 'off'})`
+  const label = `blackfriday at ${factor}x C (${on.target.mode}, admission ${on.target.admission ? 'on' : 'off'}${retry ? ', shoppers retry' : ''})`
   log(`  ${label}: sale at ${Math.round(c * factor)}/s, think ${plan.thinkMs[0]}-${plan.thinkMs[1]} ms`)
-  const { result, cpu } = await run(on, label, plan.stages, plan.thinkMs)
+  const { result, cpu } = await run(
+    on,
+    label,
+    plan.stages,
+    plan.thinkMs,
+    undefined,
+    retry ? defaultBusyRetryPolicy : undefined,
+  )
   const sale = plan.sale
   log(
     `    sale goodput ${perSecond(result, sale, 'goodput').toFixed(0)}/s (stale ${perSecond(result, sale, 'stale').toFixed(0)}/s)  sent ${perSecond(result, sale, 'sent').toFixed(0)}/s  shed ${result.totals.shed}  errors ${result.totals.errors}  no answer ${JSON.stringify(result.failures)}  served p95 ${result.latencyByOutcome?.ok.p95} ms  reject p99 ${result.latencyByOutcome?.shed.p99} ms  lateness p99 ${result.sendLateness.p99} ms`,
+  )
+  const shoppers = shopperTally(result, isCheckout)
+  log(
+    `    checkout per request ${fmt.pct(tally(result, isCheckout).success)}, per shopper ${fmt.pct(shoppers.success)} of ${shoppers.attempts} (${shoppers.retries} resends)`,
   )
   return { factor, result, cpu, plan }
 }
@@ -491,6 +513,7 @@ async function diagnose(
   env: Record<string, string>,
   warm: boolean,
   restart = false,
+  retry = false,
 ): Promise<void> {
   const profiler = cpuProfiler(profile)
   const on = await load(await startTarget(mode, true, env, profiler.nodeArgs, s.placement[mode]))
@@ -504,7 +527,7 @@ async function diagnose(
     }
     const before = await scrapeAdmission(on.target.url)
     const gauges = sampleGauges(on.target.url)
-    const { result, cpu, plan } = await spike(on, c, s.factor, s)
+    const { result, cpu, plan } = await spike(on, c, s.factor, s, retry)
     const timeline = gauges.stop()
     window = { fromUs: cpu[plan.sale.from]?.atUs ?? 0, toUs: cpu[plan.sale.to]?.atUs ?? Infinity }
     log(
@@ -765,6 +788,7 @@ async function main(): Promise<number> {
       'server-env': { type: 'string', multiple: true, default: [] },
       'cpu-prof': { type: 'boolean', default: false },
       warm: { type: 'boolean', default: false },
+      'retry-busy': { type: 'boolean', default: false },
       restart: { type: 'boolean', default: false },
     },
   })
@@ -825,6 +849,7 @@ async function main(): Promise<number> {
         serverEnv,
         values.warm,
         values.restart,
+        values['retry-busy'],
       )
     return 0
   }

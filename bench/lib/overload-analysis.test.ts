@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { RunResult, SecondSample, StepResult } from '../../loadtest/index.js'
-import { connectionErrors, isCheckout, perSecond, recovery, tally } from './overload-analysis.js'
+import {
+  connectionErrors,
+  isCheckout,
+  perSecond,
+  recovery,
+  shopperTally,
+  tally,
+} from './overload-analysis.js'
 
 const second = (t: number, p95: number, extra: Partial<SecondSample> = {}): SecondSample => ({
   t,
@@ -73,6 +80,21 @@ describe('overload analysis', () => {
         success: 0.9852,
       },
     )
+  })
+
+  it('counts shoppers apart from requests: a refusal resent until it succeeded is one attempt, ok', () => {
+    const r = result(
+      [],
+      [
+        // 100 shoppers ordered; 10 of them were refused once and got through on the resend, 2 gave up.
+        { ...step('buy.order', 98, 14), attempts: { count: 100, ok: 98, retries: 12 } },
+        // A result without attempts (older, or without retries): one attempt per request.
+        step('pay-later.pay', 49, 1),
+        { ...step('browse.list', 0, 50), attempts: { count: 50, ok: 0, retries: 0 } },
+      ],
+    )
+    assert.deepEqual(shopperTally(r, isCheckout), { attempts: 150, ok: 147, retries: 12, success: 0.98 })
+    assert.equal(tally(r, isCheckout).attempts, 162, 'per request, each resend counts')
   })
 
   it('counts resets, refusals and timeouts as connection errors, not unsent requests', () => {

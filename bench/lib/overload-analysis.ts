@@ -56,6 +56,35 @@ export function tally(result: RunResult, which: (step: StepResult) => boolean): 
   return { ...t, success: t.attempts === 0 ? 1 : t.ok / t.attempts }
 }
 
+/** Shoppers' attempts rather than requests: each ends with its last answer, after any resends. */
+export interface ShopperTally {
+  attempts: number
+  ok: number
+  /** Requests sent again after a refusal. */
+  retries: number
+  /** ok / attempts (1 when there were none). */
+  success: number
+}
+
+/**
+ * Per shopper: a step refused and then resent (the storefront's retry) is one attempt, a success
+ * if any of its requests was. Results written before attempts were counted have one per request.
+ */
+export function shopperTally(result: RunResult, which: (step: StepResult) => boolean): ShopperTally {
+  const t = { attempts: 0, ok: 0, retries: 0 }
+  for (const step of result.steps.filter(which)) {
+    const a = step.attempts ?? {
+      count: step.ok + step.shed + step.errors + step.failures,
+      ok: step.ok,
+      retries: 0,
+    }
+    t.attempts += a.count
+    t.ok += a.ok
+    t.retries += a.retries
+  }
+  return { ...t, success: t.attempts === 0 ? 1 : t.ok / t.attempts }
+}
+
 /** Connection-level failures a client sees as errors: resets, refused connections, timeouts. */
 export const connectionErrors = (result: RunResult): number =>
   result.failures.reset + result.failures.refused + result.failures.timeout
