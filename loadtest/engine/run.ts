@@ -225,7 +225,7 @@ export function runEngine(opts: EngineOptions): Promise<void> {
       // Retries that are due go first: their shoppers have waited already.
       while (dueRetries.length > 0 && pool.inFlight < connections) {
         const retry = dueRetries.shift()!
-        pool.resume(retry.actor)
+        pool.resume()
         send(retry.actor, { intended: retry.due, picked: retry.due }, at)
       }
       while (waiting.length > 0 && pool.inFlight < connections) {

@@ -65,7 +65,7 @@ test('a user held for a retry takes no arrivals, and a stand-in keeps the stage 
   assert.notEqual(standIn, refused)
   assert.equal(standIn.user, refused.user)
   assert.equal(pool.take(), undefined)
-  pool.resume(refused)
+  pool.resume()
   assert.equal(pool.inFlight, 3)
   // One over the target now: the first user to finish leaves, and the stage is back at two.
   pool.release(refused, 0)

@@ -95,7 +95,7 @@ export class UserPool {
   }
 
   /** A held user sends again; the pool is one over its target until someone finishes a request. */
-  resume(_actor: Actor): void {
+  resume(): void {
     this.busy++
     this.held--
   }
