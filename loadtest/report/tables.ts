@@ -100,11 +100,9 @@ export function stepsTable(r: RunResult): string {
       n(s.shed),
       n(s.errors),
       n(s.failures),
-      ...(retried && s.attempts
-        ? [`${n(s.attempts.ok)} of ${n(s.attempts.count)} (${n(s.attempts.retries)})`]
-        : retried
-          ? ['']
-          : []),
+      ...(retried
+        ? [s.attempts ? `${n(s.attempts.ok)} of ${n(s.attempts.count)} (${n(s.attempts.retries)})` : '']
+        : []),
       ...latencyCells(s.latency),
     ]),
   )
